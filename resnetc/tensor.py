@@ -1,0 +1,623 @@
+"""Tensor: a NumPy array with a gradient and a place on the autograd tape.
+
+A Tensor wraps an ndarray (``t.array``) without copying it: ``np.asarray(t)`` and
+``Tensor(ndarray)`` share memory. Ops record, on their output, the inputs and a backward
+function that maps the output's gradient to the inputs' gradients (micrograd-style);
+``backward()`` walks that tape in reverse topological order and accumulates into ``.grad``.
+
+The C kernels (conv, batchnorm, ...) plug in through :func:`record`, like the NumPy ops here.
+"""
+import threading
+
+import numpy as np
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+
+_grad_mode = threading.local()
+
+
+def is_grad_enabled():
+    return getattr(_grad_mode, "enabled", True)
+
+
+class _GradMode:
+    """Context manager and decorator that sets whether ops record the tape (per thread)."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    def __enter__(self):
+        self.previous = is_grad_enabled()
+        _grad_mode.enabled = self.enabled
+
+    def __exit__(self, *exc):
+        _grad_mode.enabled = self.previous
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with _GradMode(self.enabled):
+                return fn(*args, **kwargs)
+
+        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+        return wrapper
+
+
+def no_grad():
+    return _GradMode(False)
+
+
+def enable_grad():
+    return _GradMode(True)
+
+
+def set_grad_enabled(mode):
+    return _GradMode(bool(mode))
+
+
+def _to_array(data, dtype=None):
+    if isinstance(data, Tensor):
+        array = data.array
+    elif isinstance(data, np.ndarray):
+        array = data
+    else:
+        array = np.asarray(data)
+        # Python floats become float32 and ints int64, as in torch.tensor.
+        if array.dtype == np.float64:
+            array = array.astype(np.float32)
+    if dtype is not None and array.dtype != dtype:
+        array = array.astype(dtype)
+    return array
+
+
+def as_array(x):
+    """The ndarray behind a Tensor, or x itself as an ndarray (no copy when possible)."""
+    return x.array if isinstance(x, Tensor) else np.asarray(x)
+
+
+def record(out, inputs, backward):
+    """Wraps the ndarray `out` of an op as a Tensor and puts it on the tape.
+
+    `inputs` are the op's arguments (Tensors or not); `backward(grad_out)` returns one
+    gradient ndarray (or None) per input. Nothing is recorded when grad mode is off or no
+    input requires a gradient.
+    """
+    result = Tensor(out)
+    if is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        result.requires_grad = True
+        result._node = (tuple(inputs), backward)
+    return result
+
+
+def _unbroadcast(grad, shape):
+    """Sums `grad` down to `shape`, undoing NumPy broadcasting."""
+    if grad.shape == tuple(shape):
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+class Tensor:
+    """An n-dimensional array with autograd, sharing memory with NumPy."""
+
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected op
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        self.array = _to_array(data, dtype)
+        self.grad = None
+        self._node = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ------------------------------------------------------------------ interop and info
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype) != self.array.dtype:
+            return self.array.astype(dtype)
+        return self.array.copy() if copy else self.array
+
+    def numpy(self):
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on a Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self.array
+
+    @property
+    def shape(self):
+        return self.array.shape
+
+    @property
+    def dtype(self):
+        return self.array.dtype
+
+    @property
+    def ndim(self):
+        return self.array.ndim
+
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    @property
+    def data(self):
+        """A Tensor sharing this one's memory, outside the tape (torch's ``.data``)."""
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value):
+        self.array = _to_array(value)
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self.ndim)))
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self):
+        return self.ndim
+
+    def numel(self):
+        return self.array.size
+
+    def item(self):
+        if self.array.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, this one has {self.array.size}")
+        return self.array.reshape(()).item()
+
+    def tolist(self):
+        return self.array.tolist()
+
+    def __len__(self):
+        return len(self.array)
+
+    def __repr__(self):
+        body = np.array2string(self.array, separator=", ", precision=4, threshold=50, edgeitems=3,
+                               prefix="tensor(")
+        extras = ""
+        if self.array.dtype != np.float32 and self.array.dtype != np.int64:
+            extras += f", dtype={self.array.dtype}"
+        if self._node is not None:
+            extras += f", grad_fn=<{getattr(self._node[1], '__qualname__', 'Backward').split('.')[0]}>"
+        elif self.requires_grad:
+            extras += ", requires_grad=True"
+        if self.array.size > 50:
+            extras += f", shape={tuple(self.shape)}"
+        return f"tensor({body}{extras})"
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.array.dtype.kind != "f":
+            raise RuntimeError(f"only floating point tensors can require gradients, got {self.array.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self):
+        return Tensor(self.array)
+
+    def detach_(self):
+        self._node = None
+        self.requires_grad = False
+        return self
+
+    def backward(self, gradient=None, retain_graph=False):
+        """Accumulates d(self)/d(leaf) * gradient into every leaf's ``.grad``."""
+        if not self.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if gradient is None:
+            if self.array.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            gradient = np.ones_like(self.array)
+        else:
+            gradient = np.asarray(as_array(gradient), dtype=self.array.dtype)
+            if gradient.shape != self.shape:
+                raise ValueError(f"gradient has shape {gradient.shape}, expected {self.shape}")
+        order = self._topological_order()
+        grads = {id(self): gradient}
+        for tensor in order:
+            grad = grads.pop(id(tensor), None)
+            if grad is None:
+                continue
+            if tensor._node is None:
+                tensor._accumulate_grad(grad)
+                continue
+            inputs, backward = tensor._node
+            if backward is None:
+                raise RuntimeError("Trying to backward through the graph a second time; "
+                                   "call backward(retain_graph=True) the first time if you need to.")
+            for x, g in zip(inputs, backward(grad)):
+                if g is None or not isinstance(x, Tensor) or not x.requires_grad:
+                    continue
+                if id(x) in grads:
+                    grads[id(x)] = grads[id(x)] + g
+                else:
+                    grads[id(x)] = g
+            if not retain_graph:
+                tensor._node = (inputs, None)
+
+    def _accumulate_grad(self, grad):
+        grad = np.asarray(grad, dtype=self.array.dtype).reshape(self.shape)
+        if self.grad is None:
+            # Own the buffer: the op's gradient array may be shared with other tensors.
+            self.grad = Tensor(np.array(grad, copy=True))
+        else:
+            self.grad.array += grad
+
+    def _topological_order(self):
+        order, visited, stack = [], set(), [(self, False)]
+        while stack:
+            tensor, expanded = stack.pop()
+            if expanded:
+                order.append(tensor)
+                continue
+            if id(tensor) in visited:
+                continue
+            visited.add(id(tensor))
+            stack.append((tensor, True))
+            if tensor._node is not None:
+                for x in tensor._node[0]:
+                    if isinstance(x, Tensor) and x.requires_grad and id(x) not in visited:
+                        stack.append((x, False))
+        return order[::-1]
+
+    # ------------------------------------------------------------------ elementwise arithmetic
+    def __add__(self, other):
+        return add(self, other)
+
+    def __radd__(self, other):
+        return add(other, self)
+
+    def __sub__(self, other):
+        return sub(self, other)
+
+    def __rsub__(self, other):
+        return sub(other, self)
+
+    def __mul__(self, other):
+        return mul(self, other)
+
+    def __rmul__(self, other):
+        return mul(other, self)
+
+    def __truediv__(self, other):
+        return div(self, other)
+
+    def __rtruediv__(self, other):
+        return div(other, self)
+
+    def __neg__(self):
+        return neg(self)
+
+    def __pow__(self, exponent):
+        return pow(self, exponent)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def __getitem__(self, index):
+        return index_select(self, index)
+
+    def __setitem__(self, index, value):
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError("in-place assignment to a tensor that requires grad; use torch-style no_grad()")
+        self.array[_plain_index(index)] = as_array(value)
+
+    # Comparisons give boolean tensors, outside the tape.
+    def __eq__(self, other):
+        return Tensor(self.array == as_array(other))
+
+    def __ne__(self, other):
+        return Tensor(self.array != as_array(other))
+
+    def __lt__(self, other):
+        return Tensor(self.array < as_array(other))
+
+    def __le__(self, other):
+        return Tensor(self.array <= as_array(other))
+
+    def __gt__(self, other):
+        return Tensor(self.array > as_array(other))
+
+    def __ge__(self, other):
+        return Tensor(self.array >= as_array(other))
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return bool(self.array)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def exp(self):
+        return exp(self)
+
+    def log(self):
+        return log(self)
+
+    def sqrt(self):
+        return sqrt(self)
+
+    def abs(self):
+        return abs_(self)
+
+    def clamp(self, min=None, max=None):
+        return clamp(self, min, max)
+
+    def sum(self, dim=None, keepdim=False):
+        return sum(self, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return mean(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        return amax(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return Tensor(np.argmax(self.array, axis=dim, keepdims=keepdim))
+
+    def reshape(self, *shape):
+        return reshape(self, _shape_args(shape))
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        end = end_dim % self.ndim if self.ndim else 0
+        shape = self.shape[:start_dim] + (-1,) + self.shape[end + 1:]
+        return reshape(self, shape)
+
+    def permute(self, *dims):
+        return permute(self, _shape_args(dims))
+
+    def transpose(self, dim0, dim1):
+        dims = list(range(self.ndim))
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        return permute(self, dims)
+
+    def log_softmax(self, dim):
+        return log_softmax(self, dim)
+
+    def softmax(self, dim):
+        return softmax(self, dim)
+
+    # ------------------------------------------------------------------ copies and in-place (off the tape)
+    def clone(self):
+        return record(self.array.copy(), (self,), lambda g: (g,))
+
+    def contiguous(self):
+        return self if self.array.flags.c_contiguous else self.clone()
+
+    def float(self):
+        return self.to(float32)
+
+    def double(self):
+        return self.to(float64)
+
+    def long(self):
+        return self.to(int64)
+
+    def to(self, dtype):
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        array = self.array.astype(dtype)
+        if dtype.kind != "f":
+            return Tensor(array)
+        return record(array, (self,), lambda g: (g.astype(self.dtype),))
+
+    def zero_(self):
+        self.array[...] = 0
+        return self
+
+    def fill_(self, value):
+        self.array[...] = value
+        return self
+
+    def copy_(self, src):
+        np.copyto(self.array, as_array(src), casting="same_kind")
+        return self
+
+    def add_(self, other, alpha=1):
+        self.array += alpha * as_array(other)
+        return self
+
+    def mul_(self, other):
+        self.array *= as_array(other)
+        return self
+
+
+def _shape_args(args):
+    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
+
+
+def _plain_index(index):
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    return index.array if isinstance(index, Tensor) else index
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """A new tensor holding a copy of `data` (like torch.tensor)."""
+    array = np.array(_to_array(data, dtype), copy=True)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with `array`."""
+    return Tensor(np.asarray(array))
+
+
+# ---------------------------------------------------------------------- differentiable ops
+def add(a, b):
+    sa, sb = np.shape(as_array(a)), np.shape(as_array(b))
+    return record(np.add(as_array(a), as_array(b)), (a, b),
+                  lambda g: (_unbroadcast(g, sa), _unbroadcast(g, sb)))
+
+
+def sub(a, b):
+    sa, sb = np.shape(as_array(a)), np.shape(as_array(b))
+    return record(np.subtract(as_array(a), as_array(b)), (a, b),
+                  lambda g: (_unbroadcast(g, sa), _unbroadcast(-g, sb)))
+
+
+def mul(a, b):
+    xa, xb = as_array(a), as_array(b)
+    return record(xa * xb, (a, b),
+                  lambda g: (_unbroadcast(g * xb, np.shape(xa)), _unbroadcast(g * xa, np.shape(xb))))
+
+
+def div(a, b):
+    xa, xb = as_array(a), as_array(b)
+    return record(xa / xb, (a, b),
+                  lambda g: (_unbroadcast(g / xb, np.shape(xa)), _unbroadcast(-g * xa / (xb * xb), np.shape(xb))))
+
+
+def neg(a):
+    return record(-as_array(a), (a,), lambda g: (-g,))
+
+
+def pow(a, exponent):
+    if isinstance(exponent, Tensor):
+        raise TypeError("pow: a tensor exponent is not supported; use exp(b * log(a))")
+    x = as_array(a)
+    return record(x ** exponent, (a,), lambda g: (g * exponent * x ** (exponent - 1),))
+
+
+def exp(a):
+    out = np.exp(as_array(a))
+    return record(out, (a,), lambda g: (g * out,))
+
+
+def log(a):
+    x = as_array(a)
+    return record(np.log(x), (a,), lambda g: (g / x,))
+
+
+def sqrt(a):
+    out = np.sqrt(as_array(a))
+    return record(out, (a,), lambda g: (g / (2 * out),))
+
+
+def abs_(a):
+    x = as_array(a)
+    return record(np.abs(x), (a,), lambda g: (g * np.sign(x),))
+
+
+def clamp(a, min=None, max=None):
+    x = as_array(a)
+    out = np.clip(x, min, max)
+    inside = np.ones(x.shape, dtype=bool)
+    if min is not None:
+        inside &= x >= min
+    if max is not None:
+        inside &= x <= max
+    return record(out, (a,), lambda g: (g * inside,))
+
+
+def _axes(dim):
+    return tuple(dim) if isinstance(dim, (list, tuple)) else dim
+
+
+def _expand_reduced(g, shape, dim, keepdim):
+    """Reshapes the gradient of a reduction so it broadcasts back to the input's shape."""
+    if dim is not None and not keepdim:
+        axes = _axes(dim)
+        axes = axes if isinstance(axes, tuple) else (axes,)
+        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(g, shape)
+
+
+def sum(a, dim=None, keepdim=False):
+    x = as_array(a)
+    out = np.asarray(x.sum(axis=_axes(dim), keepdims=keepdim))
+    return record(out, (a,), lambda g: (_expand_reduced(g, x.shape, dim, keepdim),))
+
+
+def mean(a, dim=None, keepdim=False):
+    x = as_array(a)
+    out = np.asarray(x.mean(axis=_axes(dim), keepdims=keepdim))
+    count = x.size // max(out.size, 1)
+    return record(out, (a,), lambda g: (_expand_reduced(g / count, x.shape, dim, keepdim),))
+
+
+def amax(a, dim=None, keepdim=False):
+    x = as_array(a)
+    out = np.asarray(x.max(axis=_axes(dim), keepdims=keepdim))
+
+    def backward(g):
+        peak = x == _expand_reduced(out, x.shape, dim, keepdim)
+        # Ties share the gradient evenly, as torch's amax does.
+        share = peak / peak.sum(axis=_axes(dim), keepdims=True)
+        return (_expand_reduced(g, x.shape, dim, keepdim) * share,)
+
+    return record(out, (a,), backward)
+
+
+def matmul(a, b):
+    xa, xb = as_array(a), as_array(b)
+    if xa.ndim != 2 or xb.ndim != 2:
+        raise ValueError(f"matmul: expected two 2-D tensors, got shapes {xa.shape} and {xb.shape}")
+    return record(xa @ xb, (a, b), lambda g: (g @ xb.T, xa.T @ g))
+
+
+def reshape(a, shape):
+    x = as_array(a)
+    return record(x.reshape(shape), (a,), lambda g: (g.reshape(x.shape),))
+
+
+def permute(a, dims):
+    inverse = np.argsort(dims)
+    return record(np.transpose(as_array(a), dims), (a,), lambda g: (np.transpose(g, inverse),))
+
+
+def index_select(a, index):
+    """a[index] for basic and advanced (integer array) indexing, e.g. ``logp[range(n), labels]``."""
+    x = as_array(a)
+    index = _plain_index(index)
+
+    def backward(g):
+        grad = np.zeros_like(x)
+        np.add.at(grad, index, g)
+        return (grad,)
+
+    return record(x[index], (a,), backward)
+
+
+def log_softmax(a, dim):
+    x = as_array(a)
+    shifted = x - x.max(axis=dim, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    return record(out, (a,), lambda g: (g - np.exp(out) * g.sum(axis=dim, keepdims=True),))
+
+
+def softmax(a, dim):
+    x = as_array(a)
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    out = e / e.sum(axis=dim, keepdims=True)
+    return record(out, (a,), lambda g: (out * (g - (g * out).sum(axis=dim, keepdims=True)),))
+
+
+def cat(tensors, dim=0):
+    arrays = [as_array(t) for t in tensors]
+    bounds = np.cumsum([x.shape[dim] for x in arrays])[:-1]
+    return record(np.concatenate(arrays, axis=dim), tuple(tensors),
+                  lambda g: tuple(np.split(g, bounds, axis=dim)))
+
+
+def stack(tensors, dim=0):
+    arrays = [as_array(t) for t in tensors]
+    return record(np.stack(arrays, axis=dim), tuple(tensors),
+                  lambda g: tuple(np.moveaxis(g, dim, 0)))
