@@ -1,0 +1,1 @@
+"""Utilities: data loading (resnetc.utils.data), TensorBoard logging (resnetc.utils.tensorboard)."""
