@@ -8,6 +8,7 @@ function that maps the output's gradient to the inputs' gradients (micrograd-sty
 The C kernels (conv, batchnorm, ...) plug in through :func:`record`, like the NumPy ops here.
 """
 import threading
+from collections import namedtuple
 
 import numpy as np
 
@@ -18,6 +19,8 @@ uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
 
 _grad_mode = threading.local()
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
 def is_grad_enabled():
@@ -61,8 +64,8 @@ def set_grad_enabled(mode):
 def _to_array(data, dtype=None):
     if isinstance(data, Tensor):
         array = data.array
-    elif isinstance(data, np.ndarray):
-        array = data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
     else:
         array = np.asarray(data)
         # Python floats become float32 and ints int64, as in torch.tensor.
@@ -364,6 +367,12 @@ class Tensor:
         return mean(self, dim, keepdim)
 
     def max(self, dim=None, keepdim=False):
+        """The maximum; with `dim`, a (values, indices) pair as in torch."""
+        if dim is None:
+            return amax(self, None, False)
+        return MaxResult(amax(self, dim, keepdim), self.argmax(dim, keepdim))
+
+    def amax(self, dim=None, keepdim=False):
         return amax(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):

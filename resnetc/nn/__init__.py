@@ -1,0 +1,12 @@
+"""Layers, losses and the Module base, under torch.nn's names."""
+from resnetc.nn import functional, init
+from resnetc.nn.module import Module
+from resnetc.nn.modules.activation import LogSoftmax, ReLU, Softmax
+from resnetc.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d
+from resnetc.nn.modules.container import ModuleDict, ModuleList, Sequential
+from resnetc.nn.modules.conv import Conv2d
+from resnetc.nn.modules.dropout import Dropout
+from resnetc.nn.modules.linear import Flatten, Identity, Linear
+from resnetc.nn.modules.loss import CrossEntropyLoss, NLLLoss
+from resnetc.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from resnetc.nn.parameter import Parameter
