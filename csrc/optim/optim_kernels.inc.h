@@ -93,12 +93,13 @@ static void RC_NAME(nadam_)(const rc_optim_hparams *h, const rc_optim_tensor *t,
 static void RC_NAME(radam_)(const rc_optim_hparams *h, const rc_optim_tensor *t, int64_t begin, int64_t end) {
     RC_ADAM_FAMILY_SCALARS
     const rc_vf lr = vset((float)h->lr), bc1 = vset((float)t->coef[0]), bc2_sqrt = vset((float)t->coef[1]);
-    const rc_vf rect = vset((float)t->coef[2]), minus_one = vset(-1.0f);
+    const rc_vf rect = vset((float)t->coef[2]), minus_one = vset(-1.0f), one = vset(1.0f);
     const int rectify = t->coef[3] != 0;
     for (int64_t i = begin; i < end; i += RC_VLEN) {
         RC_ADAM_FAMILY_PROLOGUE
         rc_vf upd = vmul(vdiv(mi, bc1), lr);
-        if (rectify) upd = vmul(vmul(upd, vdiv(bc2_sqrt, vadd(vsqrt(vi), eps))), rect);
+        /* torch computes float / tensor as reciprocal(tensor) * float */
+        if (rectify) upd = vmul(vmul(upd, vmul(vdiv(one, vadd(vsqrt(vi), eps)), bc2_sqrt)), rect);
         vstore(p + i, vadd(pi, vmul(minus_one, upd)));
     }
 }

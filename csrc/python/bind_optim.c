@@ -45,7 +45,7 @@ static PyObject *py_optim_step(PyObject *self, PyObject *args, PyObject *kwargs)
     int kind;
     PyObject *params, *grads, *states[3], *coefs_obj;
     rc_optim_hparams h = {0};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iOOOOOO|dddpppdddddppp", keywords, &kind, &params, &grads,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iOOOOOO|ddppdddddppp", keywords, &kind, &params, &grads,
                                      &states[0], &states[1], &states[2], &coefs_obj, &h.lr,
                                      &h.weight_decay, &h.decoupled_weight_decay, &h.maximize, &h.beta1,
                                      &h.beta2, &h.eps, &h.momentum, &h.dampening, &h.nesterov, &h.amsgrad,
