@@ -39,6 +39,7 @@ def _adam_family_start(p, g, m, v, h):
     return d
 
 
+@np.errstate(invalid="ignore", divide="ignore", over="ignore")  # NaN/Inf propagate as in C, silently
 def optim_step_reference(kind, params, grads, state0, state1, state2, coefs, **h):
     """Updates params and states in place, like resnetc._C.optim_step (see csrc/optim/optim.h)."""
     for i, (p, g) in enumerate(zip(params, grads)):
