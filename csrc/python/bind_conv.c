@@ -27,7 +27,8 @@ static PyArrayObject *check_matrix(PyObject *obj, const char *what, int writeabl
     }
     npy_intp rows = PyArray_DIM(arr, 0), cols = PyArray_DIM(arr, 1);
     npy_intp s0 = PyArray_STRIDE(arr, 0), s1 = PyArray_STRIDE(arr, 1);
-    int ok = PyArray_ISALIGNED(arr) && (cols <= 1 || s1 == 4) && (rows <= 1 || (s0 % 4 == 0 && s0 >= 4 * cols));
+    int ok = rows == 0 || cols == 0 ||
+             (PyArray_ISALIGNED(arr) && (cols <= 1 || s1 == 4) && (rows <= 1 || (s0 % 4 == 0 && s0 >= 4 * cols)));
     if (!ok) {
         PyErr_Format(PyExc_ValueError, "%s must have contiguous rows (strides (4*ld, 4) with ld >= %ld), got strides (%ld, %ld)",
                      what, (long)cols, (long)s0, (long)s1);
