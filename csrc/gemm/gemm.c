@@ -21,39 +21,56 @@ const rc_sgemm_config *rc_sgemm_active_config(void) { return &configs[rc_isa_act
 static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* Packs rows [0, mc) x cols [0, kc) of op(A) (already offset to the block) into MR-tall
- * micro-panels, scaled by alpha, zero-padding the last panel. ap is ceil(mc/MR)*MR x kc. */
-static void pack_a(int trans_a, int64_t mc, int64_t kc, float alpha, const float *a, int64_t lda,
-                   int mr, float *ap) {
+ * micro-panels, scaled by alpha, zero-padding the last panel. ap is ceil(mc/MR)*MR x kc.
+ * always_inline + a switch on the tile size below give each ISA a copy with constant MR. */
+static inline __attribute__((always_inline)) void pack_a_tile(int trans_a, int64_t mc, int64_t kc,
+                                                              float alpha, const float *a,
+                                                              int64_t lda, const int mr, float *ap) {
     for (int64_t i0 = 0; i0 < mc; i0 += mr) {
         int64_t rows = min64(mr, mc - i0);
         float *dst = ap + i0 * kc;
-        if (!trans_a) {
-            /* A[i][p] at a[i*lda + p]: gather MR rows column by column. */
-            for (int64_t p = 0; p < kc; p++) {
-                int64_t i = 0;
-                for (; i < rows; i++) dst[p * mr + i] = alpha * a[(i0 + i) * lda + p];
-                for (; i < mr; i++) dst[p * mr + i] = 0.0f;
-            }
-        } else {
+        if (rows == mr && !trans_a) {
+            /* A[i][p] at a[i*lda + p]: MR row streams, interleaved column by column. */
+            const float *src = a + i0 * lda;
+            for (int64_t p = 0; p < kc; p++)
+                for (int i = 0; i < mr; i++) dst[p * mr + i] = alpha * src[i * lda + p];
+        } else if (rows == mr) {
             /* A[i][p] at a[p*lda + i]: each column of the panel is contiguous. */
+            for (int64_t p = 0; p < kc; p++)
+                for (int i = 0; i < mr; i++) dst[p * mr + i] = alpha * a[p * lda + i0 + i];
+        } else {
             for (int64_t p = 0; p < kc; p++) {
-                const float *src = a + p * lda + i0;
                 int64_t i = 0;
-                for (; i < rows; i++) dst[p * mr + i] = alpha * src[i];
+                for (; i < rows; i++)
+                    dst[p * mr + i] = alpha * (trans_a ? a[p * lda + i0 + i] : a[(i0 + i) * lda + p]);
                 for (; i < mr; i++) dst[p * mr + i] = 0.0f;
             }
         }
     }
 }
 
+static void pack_a(int trans_a, int64_t mc, int64_t kc, float alpha, const float *a, int64_t lda,
+                   int mr, float *ap) {
+    switch (mr) {
+    case 4: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 4, ap); break;
+    case 6: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 6, ap); break;
+    case 14: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 14, ap); break;
+    default: pack_a_tile(trans_a, mc, kc, alpha, a, lda, mr, ap); break;
+    }
+}
+
 /* Packs rows [0, kc) x cols [0, nc) of op(B) into NR-wide micro-panels, zero-padding the last.
  * bp is kc x ceil(nc/NR)*NR. */
-static void pack_b(int trans_b, int64_t kc, int64_t nc, const float *b, int64_t ldb, int nr,
-                   float *bp) {
+static inline __attribute__((always_inline)) void pack_b_tile(int trans_b, int64_t kc, int64_t nc,
+                                                              const float *b, int64_t ldb,
+                                                              const int nr, float *bp) {
     for (int64_t j0 = 0; j0 < nc; j0 += nr) {
         int64_t cols = min64(nr, nc - j0);
         float *dst = bp + j0 * kc;
-        if (!trans_b) {
+        if (!trans_b && cols == nr) {
+            for (int64_t p = 0; p < kc; p++)
+                for (int j = 0; j < nr; j++) dst[p * nr + j] = b[p * ldb + j0 + j];
+        } else if (!trans_b) {
             for (int64_t p = 0; p < kc; p++) {
                 const float *src = b + p * ldb + j0;
                 int64_t j = 0;
@@ -70,6 +87,15 @@ static void pack_b(int trans_b, int64_t kc, int64_t nc, const float *b, int64_t 
             for (int64_t j = cols; j < nr; j++)
                 for (int64_t p = 0; p < kc; p++) dst[p * nr + j] = 0.0f;
         }
+    }
+}
+
+static void pack_b(int trans_b, int64_t kc, int64_t nc, const float *b, int64_t ldb, int nr,
+                   float *bp) {
+    switch (nr) {
+    case 16: pack_b_tile(trans_b, kc, nc, b, ldb, 16, bp); break;
+    case 32: pack_b_tile(trans_b, kc, nc, b, ldb, 32, bp); break;
+    default: pack_b_tile(trans_b, kc, nc, b, ldb, nr, bp); break;
     }
 }
 
@@ -122,7 +148,6 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
             float beta_pc = pc == 0 ? beta : 1.0f;
             int last_pc = pc + kc >= k;
             const float *bsrc = trans_b ? b + jc * ldb + pc : b + pc * ldb + jc;
-            pack_b(trans_b, kc, nc, bsrc, ldb, nr, bp);
             for (int64_t ic = 0; ic < m; ic += cfg->mc) {
                 int64_t mc = min64(cfg->mc, m - ic);
                 const float *asrc = trans_a ? a + pc * lda + ic : a + ic * lda + pc;
@@ -130,6 +155,11 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
                 for (int64_t jr = 0; jr < nc; jr += nr) {
                     int64_t cols = min64(nr, nc - jr);
                     const float *bpanel = bp + jr * kc;
+                    /* The first A block packs each B panel just before using it, so the panel
+                     * is still in L1 for its first pass (all of it when M fits one block). */
+                    if (ic == 0)
+                        pack_b(trans_b, kc, cols, trans_b ? bsrc + jr * ldb : bsrc + jr, ldb, nr,
+                               bp + jr * kc);
                     for (int64_t ir = 0; ir < mc; ir += mr) {
                         int64_t rows = min64(mr, mc - ir);
                         const float *apanel = ap + ir * kc;
@@ -158,12 +188,44 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
     return RC_OK;
 }
 
+/* Fraction of the microkernel's work that is useful for an m x n C with an mr x nr tile. */
+static double tile_use(int64_t m, int64_t n, int mr, int nr) {
+    return (double)m / (double)((m + mr - 1) / mr * mr) * (double)n / (double)((n + nr - 1) / nr * nr);
+}
+
+/* dst (cols x rows, row stride ld_dst) = src^T, src is (rows x cols) with row stride ld_src. */
+static void transpose_copy(float *dst, int64_t ld_dst, const float *src, int64_t ld_src,
+                           int64_t rows, int64_t cols) {
+    const int64_t blk = 32;
+    for (int64_t i0 = 0; i0 < rows; i0 += blk)
+        for (int64_t j0 = 0; j0 < cols; j0 += blk)
+            for (int64_t j = j0; j < min64(j0 + blk, cols); j++)
+                for (int64_t i = i0; i < min64(i0 + blk, rows); i++)
+                    dst[j * ld_dst + i] = src[i * ld_src + j];
+}
+
 rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                    int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
     if (m < 0 || n < 0 || k < 0) return RC_ERR_ARGUMENT;
     if (m == 0 || n == 0) return RC_OK;
     const rc_sgemm_config *cfg = rc_sgemm_active_config();
+
+    /* A narrow C (e.g. N = 49 for a 7x7 feature map against NR = 16) wastes most of its last
+     * column of tiles. Then compute C^T = op(B)^T op(A)^T into scratch, whose wide side is
+     * now N-tiled, and transpose it into C: an extra M*N copy against an M*N*K product. */
+    if (k >= 32 && tile_use(n, m, cfg->mr, cfg->nr) > 1.15 * tile_use(m, n, cfg->mr, cfg->nr)) {
+        float *ct = rc_workspace(RC_WS_CT, (size_t)(m * n));
+        if (!ct) return RC_ERR_NOMEM;
+        if (beta != 0.0f) transpose_copy(ct, m, c, ldc, m, n);
+        rc_gemm_bias kind_t = bias_kind == RC_GEMM_BIAS_ROW ? RC_GEMM_BIAS_COL
+                              : bias_kind == RC_GEMM_BIAS_COL ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS;
+        rc_status st = rc_sgemm(!trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, beta, ct, m,
+                                bias, kind_t);
+        if (st != RC_OK) return st;
+        transpose_copy(c, ldc, ct, m, n, m);
+        return RC_OK;
+    }
 
     /* Below ~1 MFLOP a second thread costs more than it saves. */
     double flops = 2.0 * (double)m * (double)n * (double)k;

@@ -34,7 +34,7 @@ static void valid_range(int64_t offset, int64_t stride, int64_t w, int64_t ow, i
     if (*hi < *lo) *hi = *lo;
 }
 
-void rc_im2col(float *col, const float *img, const rc_conv2d_shape *s) {
+void rc_im2col(float *col, int64_t ldcol, const float *img, const rc_conv2d_shape *s) {
     const int64_t kk = s->kh * s->kw, rows = s->c * kk, ohw = s->oh * s->ow;
 #pragma omp parallel for schedule(static) if (!omp_in_parallel() && rows * ohw > 65536)
     for (int64_t r = 0; r < rows; r++) {
@@ -43,7 +43,7 @@ void rc_im2col(float *col, const float *img, const rc_conv2d_shape *s) {
         int64_t col_off = kj * s->dilation_w - s->pad_w, lo, hi;
         valid_range(col_off, s->stride_w, s->w, s->ow, &lo, &hi);
         for (int64_t oh = 0; oh < s->oh; oh++) {
-            float *dst = col + r * ohw + oh * s->ow;
+            float *dst = col + r * ldcol + oh * s->ow;
             int64_t ih = oh * s->stride_h - s->pad_h + ki * s->dilation_h;
             if (ih < 0 || ih >= s->h) {
                 memset(dst, 0, (size_t)s->ow * sizeof(float));
@@ -59,7 +59,7 @@ void rc_im2col(float *col, const float *img, const rc_conv2d_shape *s) {
     }
 }
 
-void rc_col2im(float *img, const float *col, const rc_conv2d_shape *s) {
+void rc_col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_shape *s) {
     const int64_t kk = s->kh * s->kw, ohw = s->oh * s->ow;
     /* One channel per iteration: all rows (c, ki, kj) that land in plane c, so no races. */
 #pragma omp parallel for schedule(static) if (!omp_in_parallel() && s->c * kk * ohw > 65536)
@@ -67,7 +67,7 @@ void rc_col2im(float *img, const float *col, const rc_conv2d_shape *s) {
         float *plane = img + c * s->h * s->w;
         for (int64_t ki = 0; ki < s->kh; ki++)
             for (int64_t kj = 0; kj < s->kw; kj++) {
-                const float *rowp = col + ((c * s->kh + ki) * s->kw + kj) * ohw;
+                const float *rowp = col + ((c * s->kh + ki) * s->kw + kj) * ldcol;
                 int64_t col_off = kj * s->dilation_w - s->pad_w, lo, hi;
                 valid_range(col_off, s->stride_w, s->w, s->ow, &lo, &hi);
                 for (int64_t oh = 0; oh < s->oh; oh++) {
@@ -84,108 +84,170 @@ void rc_col2im(float *img, const float *col, const rc_conv2d_shape *s) {
     }
 }
 
-/* Whether to give each thread whole images (serial GEMMs) rather than parallelise each GEMM:
- * only when the batch splits evenly enough that no thread idles for long. */
+/* ------------------------------------------------------------------ scheduling
+ * Images are processed in chunks of `chunk_images` side by side in the column buffer, so that a
+ * small feature map (7x7 = 49 columns) still gives the GEMM a wide N (>= 512 columns); the
+ * chunk's output then goes through a scratch (K, chunk*OH*OW) matrix. Threads either take
+ * contiguous image ranges (serial GEMMs inside) or share each GEMM. */
+enum { TARGET_COLUMNS = 512 };
+
+static int64_t chunk_images(const rc_conv2d_shape *s, int64_t images) {
+    int64_t ohw = s->oh * s->ow, nb = (TARGET_COLUMNS + ohw - 1) / ohw;
+    return nb < images ? nb : (images > 0 ? images : 1);
+}
+
+/* Whether to give each thread a range of whole images (serial GEMMs) rather than parallelise
+ * each GEMM: only when the batch splits evenly enough that no thread idles for long. */
 static int images_in_parallel(int64_t n) {
     int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
     return threads > 1 && (n % threads == 0 || n >= 4 * threads);
 }
 
-rc_status rc_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
-                            const rc_conv2d_shape *s) {
+/* Copies chunk images' (K, OHW) planes to/from a (K, nb*OHW) matrix. */
+static void gather_planes(float *mat, const float *planes, int64_t nb, int64_t k, int64_t ohw) {
+    for (int64_t i = 0; i < nb; i++)
+        for (int64_t r = 0; r < k; r++)
+            memcpy(mat + r * nb * ohw + i * ohw, planes + (i * k + r) * ohw, (size_t)ohw * sizeof(float));
+}
+
+static void scatter_planes(float *planes, const float *mat, int64_t nb, int64_t k, int64_t ohw) {
+    for (int64_t i = 0; i < nb; i++)
+        for (int64_t r = 0; r < k; r++)
+            memcpy(planes + (i * k + r) * ohw, mat + r * nb * ohw + i * ohw, (size_t)ohw * sizeof(float));
+}
+
+#define RECORD(status, st)                    \
+    do {                                      \
+        rc_status st_ = (st);                 \
+        if (st_ != RC_OK) {                   \
+            _Pragma("omp atomic write")       \
+            (status) = st_;                   \
+        }                                     \
+    } while (0)
+
+/* Forward for images [n0, n1). */
+static rc_status forward_images(float *out, const float *inp, const float *weight,
+                                const float *bias, const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
     const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
     const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
-    const int direct = is_direct(s);
-    rc_status status = RC_OK;
-#pragma omp parallel for schedule(dynamic, 1) if (images_in_parallel(s->n))
-    for (int64_t n = 0; n < s->n; n++) {
+    const int64_t nb_max = chunk_images(s, n1 - n0);
+    const float *gbias;
+    for (int64_t n = n0; n < n1; n += nb_max) {
+        int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
         const float *img = inp + n * s->c * hw;
-        float *col = NULL;
-        if (!direct) {
-            col = rc_workspace(RC_WS_COL, (size_t)(s->groups * kdim * ohw));
-            if (!col) {
-#pragma omp atomic write
-                status = RC_ERR_NOMEM;
-                continue;
-            }
-            rc_im2col(col, img, s);
+        const float *bmat = img;
+        if (!(nb == 1 && is_direct(s))) {
+            float *col = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * cols));
+            if (!col) return RC_ERR_NOMEM;
+            for (int64_t i = 0; i < nb; i++) rc_im2col(col + i * ohw, cols, img + i * s->c * hw, s);
+            bmat = col;
+        }
+        float *dst = out + n * s->k * ohw;
+        if (nb > 1) {
+            dst = rc_workspace(RC_WS_OUT, (size_t)(s->k * cols));
+            if (!dst) return RC_ERR_NOMEM;
         }
         for (int64_t g = 0; g < s->groups; g++) {
-            const float *bmat = direct ? img + g * g_in * hw : col + g * kdim * ohw;
-            rc_status st = rc_sgemm(0, 0, g_out, ohw, kdim, 1.0f, weight + g * g_out * kdim, kdim,
-                                    bmat, ohw, 0.0f, out + (n * s->k + g * g_out) * ohw, ohw,
-                                    bias ? bias + g * g_out : NULL,
-                                    bias ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS);
-            if (st != RC_OK) {
-#pragma omp atomic write
-                status = st;
-            }
+            gbias = bias ? bias + g * g_out : NULL;
+            rc_status st = rc_sgemm(0, 0, g_out, cols, kdim, 1.0f, weight + g * g_out * kdim, kdim,
+                                    bmat + g * kdim * cols, cols, 0.0f, dst + g * g_out * cols, cols,
+                                    gbias, gbias ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS);
+            if (st != RC_OK) return st;
         }
+        if (nb > 1) scatter_planes(out + n * s->k * ohw, dst, nb, s->k, ohw);
+    }
+    return RC_OK;
+}
+
+rc_status rc_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
+                            const rc_conv2d_shape *s) {
+    rc_status status = RC_OK;
+    if (!images_in_parallel(s->n)) return forward_images(out, inp, weight, bias, s, 0, s->n);
+#pragma omp parallel
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        RECORD(status, forward_images(out, inp, weight, bias, s, s->n * t / nt, s->n * (t + 1) / nt));
     }
     return status;
 }
 
-rc_status rc_conv2d_backward_data(float *dinp, const float *dout, const float *weight,
-                                  const rc_conv2d_shape *s) {
+/* Backward-data for images [n0, n1), accumulating into dinp. */
+static rc_status backward_data_images(float *dinp, const float *dout, const float *weight,
+                                      const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
     const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
     const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
-    const int direct = is_direct(s);
-    rc_status status = RC_OK;
-#pragma omp parallel for schedule(dynamic, 1) if (images_in_parallel(s->n))
-    for (int64_t n = 0; n < s->n; n++) {
+    const int64_t nb_max = chunk_images(s, n1 - n0);
+    for (int64_t n = n0; n < n1; n += nb_max) {
+        int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
         float *dimg = dinp + n * s->c * hw;
         const float *dy = dout + n * s->k * ohw;
-        if (direct) {
+        if (nb == 1 && is_direct(s)) {
+            /* The image is its own column matrix: accumulate W^T dout straight into it. */
             for (int64_t g = 0; g < s->groups; g++) {
                 rc_status st = rc_sgemm(1, 0, g_in, hw, g_out, 1.0f, weight + g * g_out * kdim, kdim,
                                         dy + g * g_out * ohw, ohw, 1.0f, dimg + g * g_in * hw, hw,
                                         NULL, RC_GEMM_NO_BIAS);
-                if (st != RC_OK) {
-#pragma omp atomic write
-                    status = st;
-                }
+                if (st != RC_OK) return st;
             }
             continue;
         }
-        float *dcol = rc_workspace(RC_WS_COL, (size_t)(s->groups * kdim * ohw));
-        if (!dcol) {
-#pragma omp atomic write
-            status = RC_ERR_NOMEM;
-            continue;
+        if (nb > 1) {
+            float *gathered = rc_workspace(RC_WS_OUT, (size_t)(s->k * cols));
+            if (!gathered) return RC_ERR_NOMEM;
+            gather_planes(gathered, dy, nb, s->k, ohw);
+            dy = gathered;
         }
+        float *dcol = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * cols));
+        if (!dcol) return RC_ERR_NOMEM;
         for (int64_t g = 0; g < s->groups; g++) {
-            rc_status st = rc_sgemm(1, 0, kdim, ohw, g_out, 1.0f, weight + g * g_out * kdim, kdim,
-                                    dy + g * g_out * ohw, ohw, 0.0f, dcol + g * kdim * ohw, ohw,
+            rc_status st = rc_sgemm(1, 0, kdim, cols, g_out, 1.0f, weight + g * g_out * kdim, kdim,
+                                    dy + g * g_out * cols, cols, 0.0f, dcol + g * kdim * cols, cols,
                                     NULL, RC_GEMM_NO_BIAS);
-            if (st != RC_OK) {
-#pragma omp atomic write
-                status = st;
-            }
+            if (st != RC_OK) return st;
         }
-        rc_col2im(dimg, dcol, s);
+        for (int64_t i = 0; i < nb; i++) rc_col2im(dimg + i * s->c * hw, dcol + i * ohw, cols, s);
+    }
+    return RC_OK;
+}
+
+rc_status rc_conv2d_backward_data(float *dinp, const float *dout, const float *weight,
+                                  const rc_conv2d_shape *s) {
+    rc_status status = RC_OK;
+    if (!images_in_parallel(s->n)) return backward_data_images(dinp, dout, weight, s, 0, s->n);
+#pragma omp parallel
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        RECORD(status, backward_data_images(dinp, dout, weight, s, s->n * t / nt, s->n * (t + 1) / nt));
     }
     return status;
 }
 
-/* dweight += sum over images of dout_n @ col_n^T, for images [n0, n1). */
+/* dweight += sum over images [n0, n1) of dout_n @ col_n^T. */
 static rc_status weight_grad_images(float *dweight, const float *dout, const float *inp,
                                     const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
     const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
     const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
-    const int direct = is_direct(s);
-    float *col = NULL;
-    if (!direct && n1 > n0) {
-        col = rc_workspace(RC_WS_COL, (size_t)(s->groups * kdim * ohw));
-        if (!col) return RC_ERR_NOMEM;
-    }
-    for (int64_t n = n0; n < n1; n++) {
+    const int64_t nb_max = chunk_images(s, n1 - n0);
+    for (int64_t n = n0; n < n1; n += nb_max) {
+        int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
         const float *img = inp + n * s->c * hw;
-        if (!direct) rc_im2col(col, img, s);
+        const float *bmat = img, *dy = dout + n * s->k * ohw;
+        if (!(nb == 1 && is_direct(s))) {
+            float *col = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * cols));
+            if (!col) return RC_ERR_NOMEM;
+            for (int64_t i = 0; i < nb; i++) rc_im2col(col + i * ohw, cols, img + i * s->c * hw, s);
+            bmat = col;
+        }
+        if (nb > 1) {
+            float *gathered = rc_workspace(RC_WS_OUT, (size_t)(s->k * cols));
+            if (!gathered) return RC_ERR_NOMEM;
+            gather_planes(gathered, dy, nb, s->k, ohw);
+            dy = gathered;
+        }
         for (int64_t g = 0; g < s->groups; g++) {
-            const float *bmat = direct ? img + g * g_in * hw : col + g * kdim * ohw;
-            rc_status st = rc_sgemm(0, 1, g_out, kdim, ohw, 1.0f, dout + (n * s->k + g * g_out) * ohw,
-                                    ohw, bmat, ohw, 1.0f, dweight + g * g_out * kdim, kdim, NULL,
-                                    RC_GEMM_NO_BIAS);
+            rc_status st = rc_sgemm(0, 1, g_out, kdim, cols, 1.0f, dy + g * g_out * cols, cols,
+                                    bmat + g * kdim * cols, cols, 1.0f, dweight + g * g_out * kdim,
+                                    kdim, NULL, RC_GEMM_NO_BIAS);
             if (st != RC_OK) return st;
         }
     }
@@ -214,13 +276,9 @@ rc_status rc_conv2d_backward_weight(float *dweight, float *dbias, const float *d
                 if (mine) memset(mine, 0, (size_t)wsize * sizeof(float));
             }
             partial[t] = mine;
-            rc_status st = mine ? weight_grad_images(mine, dout, inp, s, s->n * t / nt,
+            RECORD(status, mine ? weight_grad_images(mine, dout, inp, s, s->n * t / nt,
                                                      s->n * (t + 1) / nt)
-                                : RC_ERR_NOMEM;
-            if (st != RC_OK) {
-#pragma omp critical(rc_conv_status)
-                status = st;
-            }
+                                : RC_ERR_NOMEM);
 #pragma omp barrier
             if (status == RC_OK) {
                 int64_t lo = wsize * t / nt, hi = wsize * (t + 1) / nt;

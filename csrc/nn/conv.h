@@ -6,8 +6,11 @@
  *   backward-data    dcol_g  = W_g^T @ dout_g ; dinp += col2im(dcol)
  *   backward-weight  dW_g   += dout_g @ col_g^T ; dbias += sum over (n, oh, ow) of dout
  * A 1x1, stride-1, unpadded convolution skips im2col: the image itself is col.
- * Images run in parallel (one column buffer per thread, serial GEMMs) when the batch splits
- * evenly over the threads; otherwise images run one by one and each GEMM is parallel. */
+ * Small feature maps are unfolded a chunk of images at a time, side by side, so the GEMM's N
+ * stays >= 512 (a 7x7 map alone would give N = 49).
+ * Threads take contiguous ranges of images (one column buffer each, serial GEMMs) when the
+ * batch splits evenly over them; otherwise images run in order and each GEMM is parallel.
+ * Scratch (column buffers, chunk outputs) is per-thread and reused across calls. */
 #ifndef RESNETC_NN_CONV_H
 #define RESNETC_NN_CONV_H
 
@@ -50,9 +53,9 @@ rc_status rc_conv2d_backward_weight(float *dweight, float *dbias, const float *d
 void rc_conv2d_forward_naive(float *out, const float *inp, const float *weight, const float *bias,
                              const rc_conv2d_shape *s);
 
-/* col is (C*KH*KW, OH*OW), overwritten; img is (C, H, W): one image of the shape's input. */
-void rc_im2col(float *col, const float *img, const rc_conv2d_shape *s);
-/* img is (C, H, W), accumulated into (+=); col is (C*KH*KW, OH*OW). */
-void rc_col2im(float *img, const float *col, const rc_conv2d_shape *s);
+/* col is (C*KH*KW, OH*OW) with row stride ldcol, overwritten; img is (C, H, W), one image. */
+void rc_im2col(float *col, int64_t ldcol, const float *img, const rc_conv2d_shape *s);
+/* img is (C, H, W), accumulated into (+=); col is (C*KH*KW, OH*OW) with row stride ldcol. */
+void rc_col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_shape *s);
 
 #endif

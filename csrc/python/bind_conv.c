@@ -4,6 +4,7 @@
  * nothing, then release the GIL around the kernel. */
 #include "python/binding.h"
 
+#include "gemm/fma_peak.h"
 #include "gemm/gemm.h"
 #include "nn/conv.h"
 #include "nn/linear.h"
@@ -373,7 +374,22 @@ static PyObject *py_linear_backward_weight(PyObject *self, PyObject *args) {
     return Py_BuildValue("(NN)", dw, db);
 }
 
+static PyObject *py_fma_peak(PyObject *self, PyObject *arg) {
+    long long iters = PyLong_AsLongLong(arg);
+    if (iters == -1 && PyErr_Occurred()) return NULL;
+    if (iters <= 0) {
+        PyErr_Format(PyExc_ValueError, "fma_peak: iterations must be positive, got %lld", iters);
+        return NULL;
+    }
+    double gflops;
+    Py_BEGIN_ALLOW_THREADS
+    gflops = rc_fma_peak_gflops((int64_t)iters);
+    Py_END_ALLOW_THREADS
+    return PyFloat_FromDouble(gflops);
+}
+
 PyMethodDef rc_conv_methods[] = {
+    {"fma_peak", py_fma_peak, METH_O, "fma_peak(iterations) -> GFLOP/s of register-only FMA loops on all threads."},
     {"sgemm", (PyCFunction)(void (*)(void))py_sgemm, METH_VARARGS | METH_KEYWORDS,
      "sgemm(a, b, c, trans_a=False, trans_b=False, alpha=1, beta=0, bias=None, bias_axis=0) -> c\n"
      "c = alpha * op(a) @ op(b) + beta * c (+ bias per row or column), in place; returns c."},

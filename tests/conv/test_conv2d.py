@@ -26,6 +26,8 @@ CASES = [
     (2, 4, 9, 9, 4, (3, 3), 1, 2, 2, 4, True),          # dilation 2
     (1, 2, 7, 10, 3, (3, 5), (2, 1), (0, 2), (1, 2), 1, True),  # everything per axis
     (3, 5, 6, 6, 7, (3, 3), 1, 0, 1, 1, False),         # no padding, odd channels
+    (3, 4, 24, 24, 6, (1, 1), 1, 0, 1, 1, True),        # 1x1 on a map wide enough for one image per GEMM
+    (3, 3, 24, 23, 5, (3, 3), 1, 1, 1, 1, True),        # 3x3, one image per GEMM
 ]
 
 

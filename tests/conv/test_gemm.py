@@ -35,7 +35,9 @@ def operands(rng, m, n, k, trans_a, trans_b):
     return a, b, c
 
 
-SHAPES = [(1, 1, 1), (7, 13, 5), (6, 16, 8), (5, 17, 3), (129, 257, 65), (33, 2, 300), (2, 40, 1)]
+# (33, 2, 300) and (300, 49, 40) take the transposed route (C^T computed, then transposed).
+SHAPES = [(1, 1, 1), (7, 13, 5), (6, 16, 8), (5, 17, 3), (129, 257, 65), (33, 2, 300), (300, 49, 40),
+          (2, 40, 1)]
 
 
 @pytest.mark.parametrize("m,n,k", SHAPES)
@@ -90,7 +92,7 @@ def test_sgemm_leading_dimensions(isa, rng):
 
 
 @pytest.mark.parametrize("bias_axis", [0, 1])
-@pytest.mark.parametrize("m,n,k", [(7, 13, 5), (50, 70, 300)])
+@pytest.mark.parametrize("m,n,k", [(7, 13, 5), (50, 70, 300), (60, 5, 64), (5, 60, 64)])
 def test_sgemm_bias_epilogue(isa, rng, bias_axis, m, n, k):
     a, b, c = operands(rng, m, n, k, False, True)
     bias = rng.standard_normal(m if bias_axis == 0 else n).astype(np.float32)
