@@ -16,7 +16,31 @@ static const rc_sgemm_config configs[] = {
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096},
 };
 
-const rc_sgemm_config *rc_sgemm_active_config(void) { return &configs[rc_isa_active()]; }
+/* The AVX-512 geometry in portable C, for tests of the driver (see rc_sgemm_force_config). */
+static const rc_sgemm_config generic_14x32 = {rc_sgemm_ukernel_generic_14x32, "generic_14x32",
+                                              14, 32, 168, 256, 4096};
+static const rc_sgemm_config *forced;
+
+const rc_sgemm_config *rc_sgemm_active_config(void) {
+    return forced ? forced : &configs[rc_isa_active()];
+}
+
+int rc_sgemm_force_config(const char *name) {
+    if (!name) {
+        forced = NULL;
+        return 0;
+    }
+    if (strcmp(name, generic_14x32.name) == 0) {
+        forced = &generic_14x32;
+        return 0;
+    }
+    for (int isa = RC_ISA_GENERIC; isa <= (int)rc_isa_active(); isa++)
+        if (strcmp(name, configs[isa].name) == 0) {
+            forced = &configs[isa];
+            return 0;
+        }
+    return -1;
+}
 
 static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 

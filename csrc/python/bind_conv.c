@@ -388,7 +388,21 @@ static PyObject *py_fma_peak(PyObject *self, PyObject *arg) {
     return PyFloat_FromDouble(gflops);
 }
 
+static PyObject *py_sgemm_force_config(PyObject *self, PyObject *arg) {
+    const char *name = NULL;
+    if (arg != Py_None && !(name = PyUnicode_AsUTF8(arg))) return NULL;
+    if (rc_sgemm_force_config(name) < 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "sgemm: unknown or unsupported kernel '%s': expected 'generic_4x16', 'generic_14x32', "
+                     "'avx2_6x16' or 'avx512_14x32' (within the active ISA)", name);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 PyMethodDef rc_conv_methods[] = {
+    {"_sgemm_force_config", py_sgemm_force_config, METH_O,
+     "For tests: use the named GEMM kernel config whatever the ISA, or None to follow the ISA."},
     {"fma_peak", py_fma_peak, METH_O, "fma_peak(iterations) -> GFLOP/s of register-only FMA loops on all threads."},
     {"sgemm", (PyCFunction)(void (*)(void))py_sgemm, METH_VARARGS | METH_KEYWORDS,
      "sgemm(a, b, c, trans_a=False, trans_b=False, alpha=1, beta=0, bias=None, bias_axis=0) -> c\n"

@@ -138,3 +138,39 @@ def test_sgemm_rejects_bad_arguments():
     readonly.flags.writeable = False
     with pytest.raises(ValueError, match="sgemm: c must be writeable"):
         _C.sgemm(a, np.zeros((4, 6), np.float32), readonly)
+
+
+@pytest.fixture
+def avx512_geometry():
+    """The driver with the AVX-512 kernel's 14 x 32 tile, through a portable kernel: checks
+    packing, edge tiles and blocking for that geometry on machines without AVX-512."""
+    _C._sgemm_force_config("generic_14x32")
+    yield
+    _C._sgemm_force_config(None)
+
+
+@pytest.mark.parametrize("m,n,k", SHAPES + [(180, 4200, 300)])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+def test_sgemm_avx512_geometry(avx512_geometry, rng, m, n, k, trans_a, trans_b):
+    assert _C.sgemm_config()["kernel"] == "generic_14x32"
+    a, b, c = operands(rng, m, n, k, trans_a, trans_b)
+    bias = rng.standard_normal(m).astype(np.float32)
+    ref = reference(a, b, c, trans_a, trans_b, 0.5, 1.0, bias, 0)
+    _C.sgemm(a, b, c, trans_a, trans_b, 0.5, 1.0, bias, 0)
+    check(c, ref)
+
+
+def test_conv2d_with_avx512_geometry(avx512_geometry, rng):
+    import torch
+    import resnetc.nn.functional as F
+    x = rng.standard_normal((3, 6, 9, 9)).astype(np.float32)
+    w = rng.standard_normal((20, 3, 3, 3)).astype(np.float32)
+    ours = F.conv2d(x, w, stride=2, padding=1, groups=2).array
+    ref = torch.nn.functional.conv2d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
+                                     stride=2, padding=1, groups=2).numpy()
+    assert np.abs(ours - ref).max() <= RTOL * np.abs(ref).max()
+
+
+def test_force_config_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown or unsupported kernel 'sse_2x2'"):
+        _C._sgemm_force_config("sse_2x2")
