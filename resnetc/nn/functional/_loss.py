@@ -182,7 +182,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 def _cross_entropy_probs(input, target, rows, to_input, w, x, reduction, smoothing):
     q = as_array(target)
     if q.shape != x.shape:
-        raise ValueError(f"cross_entropy: class-probability target must have the input's shape {x.shape}, got {q.shape}")
+        raise ValueError(f"cross_entropy: a floating point target holds class probabilities and must have the "
+                         f"input's shape {x.shape}, got {q.shape} (class indices must be an integer dtype)")
     if q.dtype != np.float32:
         raise TypeError(f"cross_entropy: expected target of dtype float32, got {q.dtype}")
     q_rows, _ = _as_rows(np.ascontiguousarray(q), "cross_entropy")
