@@ -49,7 +49,8 @@ void rc_maxpool2d_backward(float *dinp, const float *dout, const int64_t *indice
         float *dx = dinp + p * HW;
         const float *dy = dout + p * OHW;
         const int64_t *idx = indices + p * OHW;
-        for (int64_t o = 0; o < OHW; o++) dx[idx[o]] += dy[o];
+        for (int64_t o = 0; o < OHW; o++)
+            if (idx[o] >= 0 && idx[o] < HW) dx[idx[o]] += dy[o];
     }
 }
 

@@ -1,6 +1,7 @@
 /* 2-D pooling over (N*C) planes of H x W float32: max (with argmax for backward), average,
  * adaptive average. Output sizes are computed by the caller (torch's formulas, incl.
- * ceil_mode); every output window must start inside the padded input. Parallel over planes. */
+ * ceil_mode). Windows are clipped to the input, so any geometry stays inside the buffers.
+ * Parallel over planes. */
 #ifndef RESNETC_NN_POOL_H
 #define RESNETC_NN_POOL_H
 
@@ -24,7 +25,8 @@ void rc_maxpool2d_forward(float *out,          // (P, OH, OW), P = N*C planes
                           int64_t P, const rc_pool2d_geom *g);
 
 /* Routes each output gradient to its argmax: dinp[indices] += dout. Accumulates into dinp
- * (zero it first for a plain gradient). */
+ * (zero it first for a plain gradient). Indices outside the plane are skipped: torch gives
+ * them to windows that lie wholly in the padding (output -inf), whose gradient is lost. */
 void rc_maxpool2d_backward(float *dinp,            // (P, H, W)
                            const float *dout,      // (P, OH, OW)
                            const int64_t *indices, // (P, OH, OW)

@@ -35,8 +35,10 @@ def _rowwise(input, dim, dtype, fn, forward, backward_kernel, numpy_forward, num
     if not -ndim <= dim < ndim:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
     shape = x.shape
+    if x.size == 0:
+        return record(x.copy(), (input,), lambda g: (np.zeros(shape, x.dtype),))
     moved = np.moveaxis(x.reshape(shape or (1,)), dim, -1)
-    rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1] if moved.size else 0)
+    rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
 
     def back_to_input(y):
         return np.moveaxis(y.reshape(moved.shape), -1, dim).reshape(shape)
