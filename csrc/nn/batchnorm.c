@@ -39,14 +39,15 @@ void rc_batchnorm_forward(float *out, const float *inp, const float *mean, const
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t n = 0; n < N; n++) {
         for (int64_t c = 0; c < C; c++) {
-            // Folded into one multiply-add per element: out = x * scale + shift.
+            // (x - mean) first: folding mean into the shift (x * scale + shift) would cancel
+            // catastrophically when |mean| >> std.
             double invstd = invstd_of(var[c], eps);
-            double w = weight ? weight[c] : 1.0, b = bias ? bias[c] : 0.0;
-            float scale = (float)(w * invstd);
-            float shift = (float)(b - (double)mean[c] * w * invstd);
+            float m = mean[c];
+            float scale = (float)((weight ? weight[c] : 1.0) * invstd);
+            float shift = bias ? bias[c] : 0.0f;
             const float *x = inp + (n * C + c) * HW;
             float *y = out + (n * C + c) * HW;
-            for (int64_t i = 0; i < HW; i++) y[i] = x[i] * scale + shift;
+            for (int64_t i = 0; i < HW; i++) y[i] = (x[i] - m) * scale + shift;
         }
     }
 }
@@ -78,17 +79,18 @@ void rc_batchnorm_backward(float *dinp, float *dweight, float *dbias, const floa
         if (!dinp) continue;
         if (training) {
             // dinp = w*invstd*(dy - mean(dy) - xhat*mean(dy*xhat)), xhat = (x - m)*invstd,
-            // rearranged as dy*a + x*b + k with per-channel constants.
+            // rearranged as dy*a + (x - m)*b + k with per-channel constants.
             double mean_dy = sum_dy / count;
             double proj = sum_dy_xmu / count * invstd * invstd; // mean(dy*xhat) * invstd
             float a = (float)(w * invstd);
             float b = (float)(-w * invstd * proj);
-            float k = (float)(w * invstd * (m * proj - mean_dy));
+            float k = (float)(-w * invstd * mean_dy);
+            float mf = (float)m;
             for (int64_t n = 0; n < N; n++) {
                 const float *x = inp + (n * C + c) * HW;
                 const float *dy = dout + (n * C + c) * HW;
                 float *dx = dinp + (n * C + c) * HW;
-                for (int64_t i = 0; i < HW; i++) dx[i] = dy[i] * a + x[i] * b + k;
+                for (int64_t i = 0; i < HW; i++) dx[i] = dy[i] * a + (x[i] - mf) * b + k;
             }
         } else {
             float a = (float)(w * invstd);
