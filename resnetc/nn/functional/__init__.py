@@ -1,4 +1,3 @@
-"""torch.nn.functional's counterparts: stateless ops with autograd, on resnetc's C kernels."""
 from resnetc.nn.functional._norm import batch_norm
 from resnetc.nn.functional._activation import relu, dropout
 from resnetc.nn.functional._pool import max_pool2d, avg_pool2d, adaptive_avg_pool2d
