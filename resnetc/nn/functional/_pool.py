@@ -6,7 +6,6 @@ its left padding.
 """
 import numbers
 
-import numpy as np
 
 from resnetc import _C
 from resnetc.nn.functional._checks import float32_input, grad_array
