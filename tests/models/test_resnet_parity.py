@@ -29,9 +29,16 @@ def twin_models(arch, **kwargs):
     return reference, ours
 
 
+def as_float64(x):
+    if isinstance(x, torch.Tensor):
+        return x.detach().double().numpy()
+    return np.asarray(x.array if isinstance(x, resnetc.Tensor) else x, dtype=np.float64)
+
+
 def max_rel_err(ours, theirs):
-    theirs = theirs.detach().double().numpy() if isinstance(theirs, torch.Tensor) else theirs
-    return float(np.abs(np.asarray(ours) - theirs).max() / max(np.abs(theirs).max(), 1e-12))
+    """Largest absolute difference relative to the largest entry of `theirs`."""
+    ours, theirs = as_float64(ours), as_float64(theirs)
+    return float(np.abs(ours - theirs).max() / max(np.abs(theirs).max(), 1e-12))
 
 
 def assert_close_or_as_accurate(ours, ref32, ref64, tol, name, factor=3):
