@@ -333,7 +333,7 @@ class _DataLoaderIter:
         # Workers hold the _BatchLoader, not this iterator, so dropping the iterator (a `break`)
         # collects it at once and __del__ stops the workers.
         self._load = _BatchLoader(loader, epoch)
-        self._batches = self._index_batches(iter(loader._index_sampler))
+        self._batches = _numbered(iter(loader._index_sampler), self._auto_collation)
         self._pending = collections.deque()
         self._done = False
         self._pool = None
@@ -347,12 +347,6 @@ class _DataLoaderIter:
 
     def __iter__(self):
         return self
-
-    def _index_batches(self, indices):
-        position = 0
-        for item in indices:
-            yield item, position
-            position += len(item) if self._auto_collation else 1
 
     def _fill(self):
         while len(self._pending) < self._max_pending:
@@ -407,6 +401,15 @@ class _DataLoaderIter:
             self._shutdown()
         except Exception:
             pass
+
+
+def _numbered(indices, batched):
+    """Yields (batch of indices, position of its first sample in the epoch). A plain function,
+    not a method: a generator holding the iterator would keep it alive after a `break`."""
+    position = 0
+    for item in indices:
+        yield item, position
+        position += len(item) if batched else 1
 
 
 class _BatchLoader:
