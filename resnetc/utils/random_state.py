@@ -8,7 +8,8 @@ The contract between the DataLoader and random transforms:
   process-wide default generator (seeded by :func:`manual_seed_samples`, else from OS entropy),
   so ``transform(img)`` called by hand still works.
 - The DataLoader wraps the loading of each sample in ``with sample_generator((seed, epoch, k)):``
-  where ``k`` is the sample's position in that epoch's sampling order. The generator is
+  (in its lazy form, which opens the stream only when asked for) where ``k`` is the sample's
+  position in that epoch's sampling order. The generator is
   ``Generator(Philox(key=seed, counter=[0, 0, k, epoch]))``: Philox is a counter-based bit
   generator, so each (seed, epoch, k) is an independent stream that costs ~20 us to open, and a
   sample's randomness does not depend on which worker thread loads it or when. Hence the same
@@ -46,7 +47,10 @@ def current_sample_generator():
     thread, else the process-wide default generator."""
     stack = getattr(_local, "stack", None)
     if stack:
-        return stack[-1]
+        top = stack[-1]
+        if type(top) is tuple:  # pushed by lazy_sample_generator: open the stream on first use
+            top = stack[-1] = philox_generator(*top)
+        return top
     return _default["generator"]
 
 
@@ -75,6 +79,21 @@ def sample_generator(seed):
     stack.append(generator)
     try:
         yield generator
+    finally:
+        stack.pop()
+
+
+@contextlib.contextmanager
+def lazy_sample_generator(seed, epoch, index, stream=0):
+    """Like ``sample_generator((seed, epoch, index, stream))`` but opens the Philox stream only if
+    something asks for it (the DataLoader uses this: samples without randomness cost nothing).
+    Yields nothing."""
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    stack.append((seed, epoch, index, stream))
+    try:
+        yield
     finally:
         stack.pop()
 

@@ -65,6 +65,18 @@ def test_batches_identical_for_any_num_workers():
     assert sorted(order0) == sorted(order1) == list(range(23)) and list(order0) != list(order1)  # new shuffle
 
 
+def test_collate_randomness_identical_for_any_num_workers():
+    def mix(samples):
+        batch = rud.default_collate(samples)
+        lam = current_sample_generator().random()
+        return batch[0].array * lam + batch[0].array[::-1] * (1 - lam), lam
+
+    results = [[(x.copy(), lam) for x, lam in rud.DataLoader(NoisyImages(sleep=True), batch_size=4, seed=1,
+                                                             collate_fn=mix, num_workers=w)] for w in (0, 2)]
+    assert all(np.array_equal(a[0], b[0]) and a[1] == b[1] for a, b in zip(*results))
+    assert len({lam for _, lam in results[0]}) == len(results[0])
+
+
 def test_batch_contents_and_types():
     loader = rud.DataLoader(NoisyImages(10), batch_size=4, shuffle=False, seed=0)
     batches = list(loader)

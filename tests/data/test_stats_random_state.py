@@ -92,6 +92,18 @@ def test_sample_generator_contract():
     assert random_state.current_sample_generator().random() == a
 
 
+def test_lazy_sample_generator_opens_the_same_stream_on_demand():
+    with random_state.lazy_sample_generator(5, 1, 2):
+        g = random_state.current_sample_generator()
+        assert random_state.current_sample_generator() is g  # opened once
+        a = g.random(3)
+    np.testing.assert_array_equal(a, random_state.philox_generator(5, 1, 2).random(3))
+    with random_state.lazy_sample_generator(5, 1, 2, 1):
+        b = random_state.current_sample_generator().random(3)
+    np.testing.assert_array_equal(b, random_state.philox_generator(5, 1, 2, stream=1).random(3))
+    assert not np.array_equal(a, b)
+
+
 def test_sample_generator_is_thread_local():
     seen = {}
     barrier = threading.Barrier(2)

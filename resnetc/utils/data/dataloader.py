@@ -14,7 +14,8 @@ How it works:
   are identical for any ``num_workers``. k is the sample's position in the epoch's sampling order,
   not its dataset index, so an index drawn twice in one epoch (sampling with replacement) gets two
   different augmentations. The shuffle order of epoch e (``shuffle=True``) is drawn from the
-  stream ``(seed, e, 0, stream=1)``. Each ``iter(loader)`` is a new epoch (0, 1, 2, ...);
+  stream ``(seed, e, 0, stream=1)``, and ``collate_fn`` runs inside ``(seed, e, k0, stream=2)``
+  where k0 is the position of the batch's first sample (for batch-level augmentation). Each ``iter(loader)`` is a new epoch (0, 1, 2, ...);
   ``set_epoch(e)`` chooses the epoch of the next iteration (e.g. when resuming a run).
 - ``seed`` (or ``generator``: an int or a numpy Generator, from which one seed is drawn) fixes all
   of this; without either, the seed is drawn once from resnetc's default generator, so
@@ -41,7 +42,7 @@ import numpy as np
 from resnetc.utils.data.collate import default_collate, default_convert
 from resnetc.utils.data.dataset import IterableDataset, sample_path
 from resnetc.utils.data.sampler import BatchSampler, RandomSampler, SequentialSampler
-from resnetc.utils.random_state import philox_generator, sample_generator
+from resnetc.utils.random_state import lazy_sample_generator, philox_generator
 
 _worker_local = threading.local()
 
@@ -440,14 +441,16 @@ class _BatchLoader:
         if not samples:
             return _SKIPPED, skipped
         try:
-            return self._collate_fn(samples), skipped
+            # Batch-level randomness (e.g. a MixUp collate_fn) gets its own counter-based stream.
+            with lazy_sample_generator(self._seed, self._epoch, first_position, 2):
+                return self._collate_fn(samples), skipped
         except Exception as exc:
             _add_note(exc, f"in DataLoader collate_fn, batch of sample indices {list(indices)[:8]}"
                            f"{'...' if len(indices) > 8 else ''}, epoch {self._epoch}")
             raise
 
     def _fetch(self, index, position, skipped):
-        with sample_generator((self._seed, self._epoch, position)):
+        with lazy_sample_generator(self._seed, self._epoch, position):
             try:
                 return self._dataset[index]
             except Exception as exc:
@@ -469,7 +472,7 @@ def _iterable_batches(loader, epoch):
     position = 0
     batch = []
     while True:
-        with sample_generator((seed, epoch, position)):
+        with lazy_sample_generator(seed, epoch, position):
             try:
                 sample = next(it)
             except StopIteration:
