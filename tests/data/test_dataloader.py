@@ -274,3 +274,45 @@ def test_iterable_dataset():
     assert len(list(rud.DataLoader(Stream(), batch_size=3, drop_last=True))) == 2
     with pytest.raises(ValueError, match="expected unspecified shuffle option"):
         rud.DataLoader(Stream(), shuffle=True)
+
+
+def test_image_folder_end_to_end_matches_torchvision(tmp_path):
+    """Real JPEGs through ImageFolder + DataLoader (PIL decoding in a test transform) give the
+    batches torchvision's ImageFolder + DataLoader give; a text file named .jpg is skipped."""
+    import io
+
+    import torch.utils.data as tud
+    import torchvision.datasets as tvd
+    from PIL import Image
+
+    from resnetc.datasets import ImageFolder
+
+    rng = np.random.default_rng(0)
+    for cls in ("ant", "bee"):
+        (tmp_path / cls).mkdir()
+        for i in range(5):
+            Image.fromarray(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)).save(tmp_path / cls / f"{i}.jpg")
+
+    def to_chw(image):  # PIL image -> float32 CHW in [0, 1], like ToTensor
+        return np.ascontiguousarray(np.asarray(image, dtype=np.float32).transpose(2, 0, 1) / 255)
+
+    def decode(encoded):
+        return to_chw(Image.open(io.BytesIO(encoded.data)).convert("RGB"))
+
+    ours = rud.DataLoader(ImageFolder(str(tmp_path), transform=decode), batch_size=4, num_workers=2)
+    theirs = tud.DataLoader(tvd.ImageFolder(str(tmp_path), transform=to_chw), batch_size=4)
+    pairs = list(zip(ours, theirs))
+    assert len(pairs) == len(ours) == 3
+    for (images, labels), (t_images, t_labels) in pairs:
+        np.testing.assert_array_equal(images.array, t_images.numpy())
+        np.testing.assert_array_equal(labels.array, t_labels.numpy())
+
+    (tmp_path / "bee" / "2.jpg").write_text("not an image")
+    loader = rud.DataLoader(ImageFolder(str(tmp_path), transform=decode), batch_size=4, num_workers=2,
+                            skip_errors=True)
+    with pytest.warns(rud.SkippedSampleWarning, match=r"bee/2\.jpg"):
+        assert sum(b[0].shape[0] for b in loader) == 9
+    assert loader.skipped_samples[0].path == str(tmp_path / "bee" / "2.jpg")
+    with pytest.raises(Exception, match="cannot identify image file") as info:
+        list(rud.DataLoader(ImageFolder(str(tmp_path), transform=decode), batch_size=4, num_workers=2))
+    assert any(str(tmp_path / "bee" / "2.jpg") in note for note in info.value.__notes__)
