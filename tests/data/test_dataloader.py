@@ -77,6 +77,19 @@ def test_collate_randomness_identical_for_any_num_workers():
     assert len({lam for _, lam in results[0]}) == len(results[0])
 
 
+def test_concurrent_iterators_keep_their_epochs():
+    loader = rud.DataLoader(NoisyImages(), batch_size=4, shuffle=True, seed=2, num_workers=2)
+    reference = rud.DataLoader(NoisyImages(), batch_size=4, shuffle=True, seed=2)
+    e0, e1 = _epoch(reference), _epoch(reference)
+    it0, it1 = iter(loader), iter(loader)
+    pairs = list(zip(it0, it1))
+    assert _same([(a[0].array, a[1].array) for a, _ in pairs], e0)
+    assert _same([(b[0].array, b[1].array) for _, b in pairs], e1)
+    assert isinstance(loader.sampler, rud.RandomSampler) and len(loader) == 6
+    unbatched = [x[1] for x in rud.DataLoader(NoisyImages(), batch_size=None, shuffle=True, seed=2)]
+    assert sorted(unbatched) == sorted(i % 5 for i in range(23)) and len(unbatched) == 23
+
+
 def test_batch_contents_and_types():
     loader = rud.DataLoader(NoisyImages(10), batch_size=4, shuffle=False, seed=0)
     batches = list(loader)

@@ -287,11 +287,17 @@ class DataLoader:
     def __iter__(self):
         epoch = self._next_epoch
         self._next_epoch += 1
-        if self._owns_random_sampler:
-            self.sampler.generator = philox_generator(self.seed, epoch, 0, stream=1)
         if isinstance(self.dataset, IterableDataset):
             return _iterable_batches(self, epoch)
         return _DataLoaderIter(self, epoch)
+
+    def _epoch_index_sampler(self, epoch):
+        """The index sampler to iterate in ``epoch``: for shuffle=True, a copy of ``self.sampler``
+        drawing from the epoch's own stream (so concurrent iterators cannot mix epochs)."""
+        if not self._owns_random_sampler:
+            return self._index_sampler
+        sampler = RandomSampler(self.dataset, generator=philox_generator(self.seed, epoch, 0, stream=1))
+        return BatchSampler(sampler, self.batch_size, self.drop_last) if self._auto_collation else sampler
 
     def _get_pool(self):
         if self.persistent_workers:
@@ -334,7 +340,7 @@ class _DataLoaderIter:
         # Workers hold the _BatchLoader, not this iterator, so dropping the iterator (a `break`)
         # collects it at once and __del__ stops the workers.
         self._load = _BatchLoader(loader, epoch)
-        self._batches = _numbered(iter(loader._index_sampler), self._auto_collation)
+        self._batches = _numbered(iter(loader._epoch_index_sampler(epoch)), self._auto_collation)
         self._pending = collections.deque()
         self._done = False
         self._pool = None
