@@ -125,7 +125,7 @@ class _WorkerPool:
         self._tasks.put((future, fn, args))
         return future
 
-    def shutdown(self, wait=True, timeout=10.0):
+    def shutdown(self, wait=True, timeout=2.0):
         for _ in self.threads:
             self._tasks.put(None)
         if wait:
@@ -462,7 +462,8 @@ class _BatchLoader:
             except Exception as exc:
                 path = sample_path(self._dataset, index)
                 if self._skip_errors and isinstance(exc, self._skip_errors):
-                    skipped.append(SkippedSample(self._epoch, index, path, exc))
+                    # Drop the traceback: its frames would keep the sample's buffers alive.
+                    skipped.append(SkippedSample(self._epoch, index, path, exc.with_traceback(None)))
                     return _SKIPPED
                 info = get_worker_info()
                 where = f"worker {info.id}" if info is not None else "main thread"
