@@ -90,6 +90,22 @@ def test_concurrent_iterators_keep_their_epochs():
     assert sorted(unbatched) == sorted(i % 5 for i in range(23)) and len(unbatched) == 23
 
 
+def test_unpicklable_dataset_works_with_threads():
+    lock = threading.Lock()
+    square = lambda x: x * x  # noqa: E731 (a lambda cannot be pickled for a worker process)
+
+    class Local(rud.Dataset):  # defined in a function: not importable by a worker process either
+        def __len__(self):
+            return 9
+
+        def __getitem__(self, index):
+            with lock:
+                return square(index)
+
+    assert [b.array.tolist() for b in rud.DataLoader(Local(), batch_size=4, num_workers=2)] == \
+        [[0, 1, 4, 9], [16, 25, 36, 49], [64]]
+
+
 def test_batch_contents_and_types():
     loader = rud.DataLoader(NoisyImages(10), batch_size=4, shuffle=False, seed=0)
     batches = list(loader)

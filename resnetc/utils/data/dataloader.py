@@ -28,6 +28,9 @@ How it works:
   skip warns (SkippedSampleWarning, naming index, file and error) and is recorded in
   ``loader.skipped_samples``; the batch is then shorter (a batch with no sample left is dropped).
   By default a bad sample raises.
+- Workers share the dataset object (nothing is copied), so ``__getitem__`` must be safe to call
+  from several threads at once: ImageFolder is; a dataset holding one open file handle should keep
+  one per thread (``threading.local()``, or ``get_worker_info().id``).
 - Accepted for compatibility, without effect: ``pin_memory``, ``pin_memory_device``,
   ``multiprocessing_context``, ``in_order=False`` (batches always come in order).
 """
