@@ -10,9 +10,9 @@ Names, arguments, attributes and sample order are torchvision's. Differences:
   the directory entry), checking extensions on the file name; on a tree of 100,000 files it is
   several times faster than torchvision's ``os.walk`` + ``os.path.join`` per file.
 - A folder that cannot be listed raises PermissionError naming it (``os.walk`` silently skips it,
-  so torchvision would report its class as empty or lose its files). A symlink that loops back to
-  one of its own ancestors is not followed again (``os.walk`` would descend until the path is too
-  long).
+  so torchvision would report its class as empty or lose its files). A symlinked folder that would
+  lead round a cycle is not entered (``os.walk`` follows the cycle until the path is too long);
+  other symlinked folders are followed, as in torchvision.
 - An exception while loading or transforming a sample gets a note naming the file.
 """
 import errno
@@ -55,11 +55,15 @@ def _list_tree(top):
     """``[(folder, [file names])]`` for ``top`` and every folder below it, following symlinks to
     folders, in the order of ``sorted(os.walk(top, followlinks=True))`` (folders sorted by path
     string, which is not depth-first: "a/b" < "a/b-c" < "a/b/x"). File names are unsorted.
-    "Files" are all entries that are not folders, as in os.walk."""
+    "Files" are all entries that are not folders, as in os.walk.
+
+    A symlinked folder is not entered if its real path is, or contains, the real path of the
+    current folder, of ``top``, or of a folder a symlink was taken from on the way here: entering
+    it would walk a cycle (os.walk follows one until the path is too long)."""
     listing = []
-    pending = [top]
+    pending = [(top, None)]  # (folder, real paths of top and of the folders symlinks were taken from)
     while pending:
-        folder = pending.pop()
+        folder, chain = pending.pop()
         names = []
         try:
             with os.scandir(folder) as entries:
@@ -70,8 +74,13 @@ def _list_tree(top):
                         is_dir = False
                     if not is_dir:
                         names.append(entry.name)
-                    elif not entry.is_symlink() or not _is_loop(folder, entry.path):
-                        pending.append(entry.path)
+                    elif not entry.is_symlink():
+                        pending.append((entry.path, chain))
+                    else:
+                        visited = (chain or (os.path.realpath(top),)) + (os.path.realpath(folder),)
+                        target = os.path.realpath(entry.path)
+                        if not any(_within(path, target) for path in visited):
+                            pending.append((entry.path, visited))
         except PermissionError as err:
             raise _permission_error(folder, err) from None
         except FileNotFoundError:
@@ -81,11 +90,9 @@ def _list_tree(top):
     return listing
 
 
-def _is_loop(folder, link):
-    """True if the symlinked folder ``link`` (inside ``folder``) is ``folder`` or an ancestor."""
-    target = os.path.realpath(link)
-    here = os.path.realpath(folder)
-    return here == target or here.startswith(target.rstrip(os.sep) + os.sep)
+def _within(path, folder):
+    """True if ``path`` is ``folder`` or inside it (both real paths)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def make_dataset(directory, class_to_idx=None, extensions=None, is_valid_file=None, allow_empty=False):

@@ -195,6 +195,18 @@ def test_symlink_cycle_is_followed_once(tmp_path):
     assert not any("/loop/" in p for p in paths)
 
 
+def test_two_symlink_cycle_terminates(tmp_path):
+    root = tmp_path / "r"
+    for d in ("a/real_a", "b/real_b"):
+        (root / d).mkdir(parents=True)
+    (root / "a" / "real_a" / "1.jpg").touch()
+    (root / "b" / "real_b" / "2.jpg").touch()
+    os.symlink(root / "b" / "real_b", root / "a" / "real_a" / "to_b")
+    os.symlink(root / "a" / "real_a", root / "b" / "real_b" / "to_a")
+    paths = [os.path.relpath(p, root) for p, _ in rd.ImageFolder(str(root)).samples]
+    assert paths == ["a/real_a/1.jpg", "a/real_a/to_b/2.jpg", "b/real_b/2.jpg", "b/real_b/to_a/1.jpg"]
+
+
 def test_index_speed_is_reasonable(tmp_path):
     # 2,000 files must index well under a second (100k files take ~0.15 s; see the report).
     root = tmp_path / "many"
