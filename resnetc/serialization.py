@@ -933,14 +933,17 @@ def save(obj, path):
 
     Format: one safetensors file; arrays are its tensors, named by dotted path; the rest is
     JSON in its header metadata (see the module docstring)."""
-    from safetensors.numpy import save_file
+    import safetensors.numpy
 
     path = os.fspath(path)
     encoder = _Encoder()
     tree = encoder.encode(obj, ())
     meta = {"format": _FORMAT, "version": str(_VERSION),
             _FORMAT: json.dumps(tree, allow_nan=False, separators=(",", ":"))}
-    _atomic_write(path, lambda tmp: save_file(encoder.tensors, tmp, metadata=meta), by_name=True)
+    # serialized in memory (safetensors.numpy.save_file would use its own temp file, which a
+    # kill would leave behind under a name we cannot recognise)
+    data = safetensors.numpy.save(encoder.tensors, metadata=meta)
+    _atomic_write(path, lambda f: f.write(data))
 
 
 def load(path):
