@@ -14,7 +14,7 @@ import torch
 import torchvision
 
 from resnetc.serialization import load_torch_state_dict, save_torch_state_dict
-from tests.persistence import pth_craft as craft
+from . import pth_craft as craft
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
