@@ -5,7 +5,9 @@ arrays and Python numbers wherever torch's takes tensors. Event files are writte
 tensorboardX (``pip install tensorboardX``; view them with ``pip install tensorboard`` and
 ``tensorboard --logdir runs``).
 
-Differences from torch's writer: ``add_graph`` is not supported; ``add_hparams`` ignores
+Differences from torch's writer: ``add_graph`` is not supported; ``add_scalars`` puts each
+series in the run ``<log_dir>/<main_tag>/<tag>`` (torch: ``<log_dir>/<main_tag>_<tag>``; the
+TensorBoard charts look the same); ``add_hparams`` ignores
 ``hparam_domain_discrete`` (tensorboardX does not record domains); ``add_scalar``'s
 ``new_style`` and ``double_precision`` are accepted and ignored (values are logged as float32
 simple values, which every TensorBoard reads).

@@ -64,8 +64,8 @@ def test_scalars_histograms_images_text(tmp_path):
     text = acc.Tensors("notes/text_summary")[0]
     assert b"hello **resnetc**" in text.tensor_proto.string_val[0]
 
-    # add_scalars writes one run per tag under log_dir/<main_tag>_<tag>
-    val = _accumulator(tmp_path / "loss_val")
+    # add_scalars writes one run per tag, under log_dir/<main_tag>/<tag> (torch: <main>_<tag>)
+    val = _accumulator(tmp_path / "loss" / "val")
     assert val.Scalars("loss")[0].value == pytest.approx(0.7) and val.Scalars("loss")[0].step == 3
 
 
