@@ -13,7 +13,8 @@ Reading a ``.pth`` (:func:`load_torch_state_dict`)
     against its ``data/<key>`` entry. Tensors come back as NumPy arrays; C-contiguous, aligned,
     native-order float32/float64/int... data are views of the one buffer the file was read into
     (no second copy), other tensors are copied. bfloat16 becomes float32 (exact); big-endian
-    archives are byte-swapped. The legacy (pre-1.6, non-zip) format is refused with a hint.
+    archives are byte-swapped. torch's legacy (pre-1.6, non-zip) format is read the same way
+    (its pickles go through the same unpickler; storage views are refused).
 
 Writing a ``.pth`` (:func:`save_torch_state_dict`)
     The same archive layout, pickled with the same small vocabulary
@@ -213,6 +214,8 @@ _ALLOWED_GLOBALS = {
     ("collections", "OrderedDict"): _Callable("collections", "OrderedDict", _ordered_dict),
     ("torch._utils", "_rebuild_tensor_v2"): _Callable("torch._utils", "_rebuild_tensor_v2",
                                                       _rebuild_tensor),
+    ("torch._utils", "_rebuild_tensor"): _Callable("torch._utils", "_rebuild_tensor",
+                                                   _rebuild_tensor),  # torch < 0.4
     ("torch._utils", "_rebuild_tensor_v3"): _Callable("torch._utils", "_rebuild_tensor_v3",
                                                       _rebuild_tensor_v3),
     ("torch._utils", "_rebuild_parameter"): _Callable("torch._utils", "_rebuild_parameter",
@@ -244,9 +247,9 @@ class _StateDictUnpickler(pickle._Unpickler):
 
     dispatch = {}
 
-    def __init__(self, data, archive):
-        super().__init__(io.BytesIO(data))
-        self._archive = archive
+    def __init__(self, file, legacy=False):
+        super().__init__(file)
+        self._legacy = legacy
         self._storages = {}
 
     def find_class(self, module, name):
@@ -256,9 +259,13 @@ class _StateDictUnpickler(pickle._Unpickler):
         return found
 
     def persistent_load(self, pid):
-        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+        if not (isinstance(pid, tuple) and len(pid) == (6 if self._legacy else 5)
+                and pid[0] == "storage"):
             raise _Refused(f"unexpected persistent id {pid!r:.80}")
-        _, storage_type, key, location, numel = pid
+        if self._legacy and pid[5] is not None:
+            raise _Refused("it holds a view of a storage (legacy format), which resnetc does "
+                           "not read; re-save it with torch>=1.6")
+        _, storage_type, key, location, numel = pid[:5]
         if not isinstance(storage_type, _StorageType):
             raise _Refused(f"persistent id names {storage_type!r:.80}, not a storage type")
         if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z0-9_]{1,64}", key):
@@ -424,13 +431,13 @@ def _read_file(path):
     return buffer[:got] if got < size else buffer
 
 
-def _materialize(tensor, archive, big_endian, cache):
+def _materialize(tensor, read_storage, big_endian, cache):
+    """The NumPy array of a tensor; ``read_storage(key, nbytes)`` gives a storage's bytes."""
     storage = tensor.storage
     key = storage.key
     raw = cache.get(key)
     if raw is None:
-        nbytes = storage.numel * storage.dtype.itemsize
-        raw = archive.read(f"data/{key}", expected_size=nbytes)
+        raw = read_storage(key, storage.numel * storage.dtype.itemsize)
         cache[key] = raw
     dtype = storage.dtype.newbyteorder(">") if big_endian and storage.dtype.itemsize > 1 \
         else storage.dtype
@@ -495,9 +502,7 @@ def load_torch_state_dict(path):
     if head[:4] == b"PK\x03\x04" or head[:4] == b"PK\x05\x06":
         return _load_torch_zip(path, buffer)
     if head[:3] == b"\x80\x02\x8a":
-        raise ValueError(f"{path}: this is torch's legacy (pre-1.6, non-zip) format, which "
-                         f"resnetc does not read; re-save it with torch>=1.6: "
-                         f"torch.save(torch.load(path), new_path)")
+        return _load_torch_legacy(path, buffer)
     if len(buffer) >= 9 and head[8:9] == b"{":
         return load_safetensors(path)
     if len(buffer) < 22:
@@ -515,20 +520,85 @@ def _load_torch_zip(path, buffer):
             raise ValueError(f"{path}: unknown byteorder {order!r} (expected little or big)")
         big_endian = order == "big"
     pkl = bytes(archive.read("data.pkl", limit=_MAX_PICKLE_BYTES))
+    obj = _unpickle(path, "data.pkl", _StateDictUnpickler(io.BytesIO(pkl)))
+
+    def read_storage(key, nbytes):
+        return archive.read(f"data/{key}", expected_size=nbytes)
+
+    return _build(path, obj, read_storage, big_endian)
+
+
+def _unpickle(path, what, unpickler):
     try:
-        obj = _StateDictUnpickler(pkl, archive).load()
+        return unpickler.load()
     except _Refused as e:
         raise ValueError(f"{path} is not a plain state_dict (refused: {e}). resnetc reads only "
                          f"tensors and (ordered) dicts of them; if it holds a pickled model, "
                          f"re-save model.state_dict() with torch.") from None
     except Exception as e:  # anything else a malformed pickle makes the unpickler raise
-        raise ValueError(f"{path}: data.pkl is not a readable pickle "
-                         f"({type(e).__name__}: {e})") from None
+        raise ValueError(f"{path}: {what} is not a readable pickle "
+                         f"({type(e).__name__}: {e}); the file may be truncated or corrupt") \
+            from None
+
+
+def _build(path, obj, read_storage, big_endian):
     cache = {}
     try:
-        return _replace_refs(obj, lambda t: _materialize(t, archive, big_endian, cache))
+        return _replace_refs(obj, lambda t: _materialize(t, read_storage, big_endian, cache))
     except _Refused as e:
         raise ValueError(f"{path} is not a plain state_dict (refused: {e})") from None
+
+
+_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+_LEGACY_PROTOCOL = 1001
+
+
+def _load_torch_legacy(path, buffer):
+    """torch.save's pre-1.6 format: pickles (magic, protocol, sys_info, the object, storage
+    keys) then, per key, an int64 element count and the raw storage bytes."""
+    f = io.BufferedReader(_BufferFile(buffer))
+    magic = _unpickle(path, "the magic number", _StateDictUnpickler(f))
+    if magic != _LEGACY_MAGIC:
+        raise ValueError(f"{path}: not a torch.save file (bad magic number)")
+    protocol = _unpickle(path, "the protocol version", _StateDictUnpickler(f))
+    if protocol != _LEGACY_PROTOCOL:
+        raise ValueError(f"{path}: unsupported legacy torch protocol {protocol!r}")
+    sys_info = _unpickle(path, "sys_info", _StateDictUnpickler(f))
+    if not isinstance(sys_info, dict):
+        raise ValueError(f"{path}: corrupt legacy torch file (sys_info is not a dict)")
+    big_endian = not sys_info.get("little_endian", True)
+    unpickler = _StateDictUnpickler(f, legacy=True)
+    obj = _unpickle(path, "the main pickle", unpickler)
+    keys = _unpickle(path, "the storage list", _StateDictUnpickler(f))
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ValueError(f"{path}: corrupt legacy torch file (bad storage key list)")
+    declared = unpickler._storages
+    order = ">" if big_endian else "<"
+    pos = f.tell()
+    located = {}
+    for key in keys:
+        ref = declared.get(key)
+        if ref is None:
+            raise ValueError(f"{path}: storage {key} is listed but not used by any tensor")
+        if pos + 8 > len(buffer):
+            raise ValueError(f"{path}: storage {key} starts past the end of the file: truncated")
+        (numel,) = struct.unpack(order + "q", bytes(buffer[pos:pos + 8]))
+        if numel != ref.numel:
+            raise ValueError(f"{path}: storage {key} holds {numel} elements but the pickle "
+                             f"declares {ref.numel}")
+        nbytes = numel * ref.dtype.itemsize
+        if pos + 8 + nbytes > len(buffer):
+            raise ValueError(f"{path}: storage {key} ({nbytes} bytes) runs past the end of the "
+                             f"file ({len(buffer)} bytes): truncated")
+        located[key] = memoryview(buffer)[pos + 8:pos + 8 + nbytes]
+        pos += 8 + nbytes
+
+    def read_storage(key, nbytes):
+        if key not in located:
+            raise ValueError(f"{path}: storage {key} is used but its data is missing")
+        return located[key]
+
+    return _build(path, obj, read_storage, big_endian)
 
 
 # ----------------------------------------------------------------------------------------------

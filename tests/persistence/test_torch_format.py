@@ -89,7 +89,8 @@ def test_views_offsets_and_shared_storage(tmp_path):
         np.testing.assert_array_equal(sd[name], t.numpy(), err_msg=name)
         assert sd[name].flags.c_contiguous and sd[name].flags.writeable
     # contiguous tensors are views of the read buffer (no copy); others are copies
-    assert sd["base"].base is not None and sd["row"].base is not None
+    assert np.shares_memory(sd["base"], sd["row"])  # both views of the storage's bytes
+    assert not np.shares_memory(sd["base"], sd["slice"])
     sd["base"][0, 0, 0] = -1  # writeable, and only the loaded data changes
     assert views["base"][0, 0, 0] == 0
 
@@ -279,10 +280,37 @@ def test_moderately_compressed_archive_loads(tmp_path):
     np.testing.assert_array_equal(load_torch_state_dict(tmp_path / "z.pth")["w"], t)
 
 
+def test_legacy_format(tmp_path):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+    state = dict(model.state_dict(), half=torch.randn(3).half(), bf=torch.randn(2).bfloat16(),
+                 view=torch.arange(12.0).reshape(3, 4)[1:, ::2])
+    path = tmp_path / "legacy.pth"
+    torch.save(state, path, _use_new_zipfile_serialization=False)
+    assert not zipfile.is_zipfile(path)
+    sd = load_torch_state_dict(path)
+    assert list(sd) == list(state)
+    for name, t in state.items():
+        np.testing.assert_array_equal(sd[name], t.float().numpy() if name == "bf" else t.numpy())
+    data = path.read_bytes()
+    (tmp_path / "cut.pth").write_bytes(data[:-7])
+    with pytest.raises(ValueError, match=r"cut.pth: storage \d+ .* runs past the end of the "
+                                         r"file .*truncated"):
+        load_torch_state_dict(tmp_path / "cut.pth")
+    (tmp_path / "cut2.pth").write_bytes(data[:200])
+    with pytest.raises(ValueError, match=r"cut2.pth: .*not a readable pickle .*truncated"):
+        load_torch_state_dict(tmp_path / "cut2.pth")
+    marker = tmp_path / "pwned"
+    evil = b"".join(pickle.dumps(v, protocol=2) for v in (
+        0x1950A86A20F9469CFC6C, 1001, {"little_endian": True},
+        {"w": _RunsCommand(f"touch {marker}")}, []))
+    (tmp_path / "evil.pth").write_bytes(evil)
+    with pytest.raises(ValueError, match=r"evil.pth is not a plain state_dict .*system"):
+        load_torch_state_dict(tmp_path / "evil.pth")
+    assert not marker.exists()
+
+
 def test_other_formats_are_refused_clearly(tmp_path):
-    torch.save({"w": torch.ones(2)}, tmp_path / "legacy.pth", _use_new_zipfile_serialization=False)
-    with pytest.raises(ValueError, match=r"legacy.pth: this is torch's legacy .*re-save"):
-        load_torch_state_dict(tmp_path / "legacy.pth")
     (tmp_path / "junk.bin").write_bytes(os.urandom(4096))
     with pytest.raises(ValueError, match=r"junk.bin: not a torch.save zip archive nor a "
                                          r"safetensors file"):
