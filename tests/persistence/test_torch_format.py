@@ -371,3 +371,38 @@ def test_export_round_trip_into_torchvision_model(tmp_path):
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         torch.testing.assert_close(target(x), source(x), rtol=0, atol=0)
+
+
+# ---- torchvision's pretrained files ----------------------------------------------------------
+
+
+def test_weight_file_names_match_torchvision():
+    from resnetc.serialization import TORCHVISION_WEIGHTS
+    for arch, table in TORCHVISION_WEIGHTS.items():
+        enum = torchvision.models.get_model_weights(arch)
+        assert {w.name: w.url.rsplit("/", 1)[1] for w in enum} == table, arch
+
+
+def test_hub_cache_lookup(tmp_path, monkeypatch):
+    from resnetc.serialization import torch_hub_checkpoint_dir, torchvision_weights_file
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "th"))
+    folder = tmp_path / "th" / "hub" / "checkpoints"
+    assert torch_hub_checkpoint_dir() == str(folder)
+    with pytest.raises(FileNotFoundError, match=r"resnet50 weights IMAGENET1K_V2 not found: put "
+                                                r"resnet50-11ad3fa6.pth in .*th/hub/checkpoints "
+                                                r"\(download https://download.pytorch.org/models/"
+                                                r"resnet50-11ad3fa6.pth"):
+        torchvision_weights_file("resnet50")
+    folder.mkdir(parents=True)
+    (folder / "resnet18-f37072fd.pth").write_bytes(b"")
+    assert torchvision_weights_file("resnet18", "DEFAULT") == str(folder / "resnet18-f37072fd.pth")
+    assert torchvision_weights_file("resnet18", "ResNet18_Weights.IMAGENET1K_V1").endswith(
+        "resnet18-f37072fd.pth")
+    with pytest.raises(ValueError, match=r"resnet18 has no weights 'IMAGENET1K_V2'; choose one "
+                                         r"of DEFAULT, IMAGENET1K_V1"):
+        torchvision_weights_file("resnet18", "IMAGENET1K_V2")
+    with pytest.raises(ValueError, match=r"no torchvision weights for 'vgg16'"):
+        torchvision_weights_file("vgg16")
+    monkeypatch.delenv("TORCH_HOME")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert torch_hub_checkpoint_dir() == str(tmp_path / "xdg" / "torch" / "hub" / "checkpoints")
