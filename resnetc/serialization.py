@@ -333,7 +333,7 @@ class _Archive:
         self.buffer = buffer
         try:
             self.zip = zipfile.ZipFile(_BufferFile(buffer))
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as e:
+        except Exception as e:  # BadZipFile, NotImplementedError (zip version), EOFError...
             raise ValueError(f"{path}: not a readable zip archive (truncated or corrupt?): {e}") \
                 from None
         names = self.zip.namelist()
@@ -382,8 +382,9 @@ class _Archive:
         try:
             with self.zip.open(info) as f:
                 data = f.read(info.file_size + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
-            raise ValueError(f"{self.path}: cannot decompress entry {full!r}: {e}") from None
+        except Exception as e:  # zlib.error, lzma.LZMAError, BadZipFile (CRC), unknown method
+            raise ValueError(f"{self.path}: cannot decompress entry {full!r} (corrupt?): "
+                             f"{type(e).__name__}: {e}") from None
         if len(data) != info.file_size:
             raise ValueError(f"{self.path}: entry {full!r} decompresses to {len(data)} bytes, "
                              f"not the declared {info.file_size}")

@@ -199,3 +199,24 @@ def test_sigkill_during_saves_never_loses_the_checkpoint(tmp_path):
     assert last_step > 0
     save(load(path), path)
     assert _temp_files(tmp_path) == [] and sorted(os.listdir(tmp_path)) == ["last.safetensors"]
+
+
+def test_random_corruption_raises_value_error_only(tmp_path):
+    save({"w": np.arange(50, dtype=np.float32), "opt": {"lr": 0.1, "state": {0: (1, 2)}}},
+         tmp_path / "ok")
+    data = (tmp_path / "ok").read_bytes()
+    rng = np.random.default_rng(2)
+    refused = 0
+    for _ in range(150):
+        damaged = bytearray(data)
+        for pos in rng.integers(0, len(data), rng.integers(1, 4)):
+            damaged[pos] = rng.integers(0, 256)
+        if rng.random() < 0.2:
+            damaged = damaged[:rng.integers(0, len(data))]
+        (tmp_path / "fuzz").write_bytes(bytes(damaged))
+        try:
+            load(tmp_path / "fuzz")
+        except ValueError as e:
+            assert "fuzz" in str(e)
+            refused += 1
+    assert refused > 25

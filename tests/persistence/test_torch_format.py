@@ -406,3 +406,29 @@ def test_hub_cache_lookup(tmp_path, monkeypatch):
     monkeypatch.delenv("TORCH_HOME")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert torch_hub_checkpoint_dir() == str(tmp_path / "xdg" / "torch" / "hub" / "checkpoints")
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_random_corruption_raises_value_error_only(tmp_path, legacy):
+    """Flipped bytes anywhere in a file: it loads (damage in padding or data) or raises a
+    ValueError naming the file -- never another exception, never a crash."""
+    torch.save({"w": torch.randn(4, 3), "n": torch.tensor(2), "h": torch.randn(3).half()},
+               tmp_path / "ok.pth", _use_new_zipfile_serialization=not legacy)
+    data = (tmp_path / "ok.pth").read_bytes()
+    rng = np.random.default_rng(1)
+    path = tmp_path / "fuzz.pth"
+    outcomes = {"loaded": 0, "refused": 0}
+    for _ in range(150):
+        damaged = bytearray(data)
+        for pos in rng.integers(0, len(data), rng.integers(1, 4)):
+            damaged[pos] = rng.integers(0, 256)
+        if rng.random() < 0.2:
+            damaged = damaged[:rng.integers(0, len(data))]
+        path.write_bytes(bytes(damaged))
+        try:
+            load_torch_state_dict(path)
+            outcomes["loaded"] += 1
+        except ValueError as e:
+            assert "fuzz.pth" in str(e)
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 25 and outcomes["loaded"] > 5, outcomes
