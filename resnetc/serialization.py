@@ -906,6 +906,8 @@ def remove_stale_temp_files(path):
 
 
 def _pid_alive(pid):
+    if os.name != "posix":
+        return True  # (os.kill(pid, 0) would terminate the process on Windows)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
