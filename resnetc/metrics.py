@@ -28,8 +28,9 @@ A torchvision-style evaluation loop::
 import numpy as np
 
 __all__ = ["accuracy", "topk_accuracy", "confusion_matrix", "precision_recall_fscore",
-           "precision", "recall", "f1_score", "classification_report", "plot_confusion_matrix",
-           "ConfusionMatrix", "TopKAccuracy", "MetricTracker"]
+           "precision", "recall", "f1_score", "classification_report", "format_report",
+           "plot_confusion_matrix", "plot_learning_curves", "ConfusionMatrix", "TopKAccuracy",
+           "MetricTracker"]
 
 _AVERAGES = (None, "macro", "micro", "weighted")
 
@@ -278,6 +279,67 @@ def plot_confusion_matrix(cm, class_names=None, normalize=None, ax=None, cmap="B
                 ax.text(j, i, format(v if normalize else int(v), fmt), ha="center", va="center",
                         fontsize=8, color="white" if v > threshold else "black")
     fig.tight_layout()
+    return fig
+
+
+def _history_columns(history):
+    """{name: list of values} from a dict of lists or a list of per-epoch dicts."""
+    if isinstance(history, dict):
+        return {k: list(v) for k, v in history.items()}
+    rows = list(history)
+    names = []
+    for row in rows:
+        names += [k for k in row if k not in names]
+    return {k: [row.get(k, np.nan) for row in rows] for k in names}
+
+
+def plot_learning_curves(history, path=None, title=None):
+    """Learning curves: loss, accuracy and learning rate against the epoch; returns the Figure
+    (and writes it to ``path``, e.g. a PNG, when given).
+
+    ``history``: a dict of lists (``{'train_loss': [...], 'val_loss': [...], ...}``) or a list of
+    per-epoch dicts (the rows of a metrics log). Columns are grouped by name: '*loss*' on the
+    first panel, '*acc*' on the second, 'lr' (log scale) on the third; 'epoch' is the x axis
+    when present. Panels without data are left out; missing values (None/NaN) are gaps."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("plot_learning_curves needs matplotlib: pip install matplotlib") \
+            from None
+    columns = _history_columns(history)
+    if not columns:
+        raise ValueError("history is empty")
+
+    def values(name):
+        return np.array([np.nan if v is None else float(_array(v, name)) for v in columns[name]])
+
+    n = max(len(v) for v in columns.values())
+    x = values("epoch") if "epoch" in columns else np.arange(1, n + 1)
+    groups = [("loss", [k for k in columns if "loss" in k.lower()], "linear"),
+              ("accuracy", [k for k in columns if "acc" in k.lower()], "linear"),
+              ("learning rate", [k for k in columns if k.lower() in ("lr", "learning_rate")],
+               "log")]
+    groups = [g for g in groups if g[1]]
+    if not groups:
+        raise ValueError(f"history has no loss, accuracy or lr columns: {sorted(columns)}")
+    fig = Figure(figsize=(4.5 * len(groups), 3.6))
+    for i, (label, names, scale) in enumerate(groups):
+        ax = fig.add_subplot(1, len(groups), i + 1)
+        for name in names:
+            y = values(name)
+            ax.plot(x[:len(y)], y, marker="o" if len(y) <= 30 else None, markersize=3,
+                    label=name)
+        if scale == "log" and np.nanmin([np.nanmin(values(k)) for k in names]) > 0:
+            ax.set_yscale("log")
+        ax.set(xlabel="epoch", ylabel=label, title=label)
+        ax.grid(alpha=0.3)
+        if len(names) > 1:
+            ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
     return fig
 
 

@@ -129,3 +129,21 @@ def test_plot_without_matplotlib_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"needs matplotlib: pip install matplotlib"):
         metrics.plot_confusion_matrix(np.eye(2))
+
+
+def test_plot_learning_curves(tmp_path):
+    rows = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1.2 / e, "train_acc": 1 - 1 / e,
+             "val_acc": None if e == 2 else 0.9 - 1 / e, "lr": 0.1 * 0.5 ** e}
+            for e in range(1, 6)]
+    fig = metrics.plot_learning_curves(rows, path=tmp_path / "curves.png", title="run")
+    assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["loss", "accuracy", "learning rate"]
+    assert [line.get_label() for line in fig.axes[0].lines] == ["train_loss", "val_loss"]
+    np.testing.assert_allclose(fig.axes[0].lines[1].get_ydata(), [1.2 / e for e in range(1, 6)])
+    assert np.isnan(fig.axes[1].lines[1].get_ydata()[1])
+    assert fig.axes[2].get_yscale() == "log"
+    fig2 = metrics.plot_learning_curves({"loss": [Tensor(np.float32(2.0)), 1.0]})
+    assert [ax.get_title() for ax in fig2.axes] == ["loss"]
+    with pytest.raises(ValueError, match=r"no loss, accuracy or lr columns: \['foo'\]"):
+        metrics.plot_learning_curves({"foo": [1]})
