@@ -31,8 +31,8 @@ def test_torchvision_resnet50_loads_without_torch(tmp_path):
         from resnetc.serialization import load_torch_state_dict
         sd = load_torch_state_dict({str(path)!r})
         assert "torch" not in sys.modules, "the loader imported torch"
-        assert list(sd) == list(sd)
-        np.savez({str(out)!r}, names=np.array(list(sd)), **{{f"a{{i}}": v for i, v in enumerate(sd.values())}})
+        arrays = {{f"a{{i}}": v for i, v in enumerate(sd.values())}}
+        np.savez({str(out)!r}, names=np.array(list(sd)), **arrays)
         print(type(sd).__name__, len(sd), sum(v.nbytes for v in sd.values()))
     """)
     env = dict(os.environ, PYTHONPATH=ROOT)
