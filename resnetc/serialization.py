@@ -36,6 +36,7 @@ resnetc checkpoints (:func:`save` / :func:`load`)
     :func:`remove_stale_temp_files`). The destination itself is never partially written.
 """
 import base64
+import binascii
 import collections
 import io
 import json
@@ -549,6 +550,9 @@ def _build(path, obj, read_storage, big_endian):
         return _replace_refs(obj, lambda t: _materialize(t, read_storage, big_endian, cache))
     except _Refused as e:
         raise ValueError(f"{path} is not a plain state_dict (refused: {e})") from None
+    except RecursionError:  # self-referencing or absurdly nested containers
+        raise ValueError(f"{path} is not a plain state_dict (refused: its containers nest too "
+                         f"deeply or contain themselves)") from None
 
 
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
@@ -1093,9 +1097,8 @@ def load(path):
                          f"not supported (this resnetc reads version {_VERSION})")
     try:
         tree = json.loads(metadata[_FORMAT])
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: corrupt checkpoint metadata: {e}") from None
-    try:
         return _decode(tree, tensors, path)
-    except (TypeError, KeyError) as e:
-        raise ValueError(f"{path}: corrupt checkpoint metadata: {e}") from None
+    except (json.JSONDecodeError, TypeError, KeyError, AttributeError, RecursionError,
+            binascii.Error) as e:
+        raise ValueError(f"{path}: corrupt checkpoint metadata: {type(e).__name__}: {e}") \
+            from None

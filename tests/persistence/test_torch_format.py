@@ -189,6 +189,9 @@ def test_eval_and_pickled_model_are_refused(tmp_path):
     (b"X\x03\x00\x00\x00abcQ", r"persistent id"),
     # a storage key that could address another entry
     (craft.tensor("FloatStorage", "../0", 1, 0, (1,), (1,)), r"bad storage key"),
+    # a list that contains itself (memo), and absurd nesting
+    (b"]q\x00h\x00a", r"nest too deeply or contain themselves"),
+    (b"]" * 100_000 + b"a" * 99_999, r"nest too deeply or contain themselves"),
     # _rebuild_tensor_v2 given a string as storage
     (craft.global_("torch._utils", "_rebuild_tensor_v2") + b"(X\x01\x00\x00\x00sJ\x00\x00\x00"
      b"\x00)))\x89tR", r"expects a storage"),
