@@ -7,7 +7,9 @@ Reading a ``.pth`` (:func:`load_torch_state_dict`)
     pickle: it is read by :class:`_StateDictUnpickler`, a pure-Python unpickler that executes
     only the opcodes that build plain data (numbers, strings, tuples, lists, dicts), resolves
     only the globals listed in ``_ALLOWED_GLOBALS`` to resnetc's own stand-ins (never importing
-    anything), and refuses every other global or opcode *before* anything is called. A file
+    anything), and refuses every other global or opcode *before* anything is called. (One
+    extra: the ``argparse.Namespace`` that torchvision's reference ``train.py`` stores in its
+    checkpoints as ``"args"`` comes back as a Namespace of plain values.) A file
     holding a pickled model class, ``os.system`` or ``builtins.eval`` is therefore refused and
     nothing from it runs. Every tensor is bounds-checked against its storage and every storage
     against its ``data/<key>`` entry. Tensors come back as NumPy arrays; C-contiguous, aligned,
@@ -35,6 +37,7 @@ resnetc checkpoints (:func:`save` / :func:`load`)
     destination whose writer process (same host) no longer exists (also available as
     :func:`remove_stale_temp_files`). The destination itself is never partially written.
 """
+import argparse
 import base64
 import binascii
 import collections
@@ -225,6 +228,10 @@ _ALLOWED_GLOBALS = {
     ("torch._utils", "_rebuild_parameter_with_state"): _Callable(
         "torch._utils", "_rebuild_parameter_with_state", _rebuild_parameter),
 }
+# torchvision's reference train.py saves its argparse.Namespace in checkpoints ("args"):
+# rebuilt as an empty Namespace (NEWOBJ) whose attributes are then set from a plain dict (BUILD)
+_NAMESPACE = _Global("argparse", "Namespace")
+_ALLOWED_GLOBALS[("argparse", "Namespace")] = _NAMESPACE
 for _name in _STORAGE_DTYPES:
     _ALLOWED_GLOBALS[("torch", _name)] = _StorageType("torch", _name)
 for _name in _TORCH_DTYPES:
@@ -240,7 +247,7 @@ _DATA_OPCODES = {
     "TUPLE", "EMPTY_TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_LIST", "LIST", "APPEND",
     "APPENDS", "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS",
     "GET", "BINGET", "LONG_BINGET", "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE",
-    "GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD", "PERSID", "BINPERSID",
+    "GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD", "NEWOBJ", "PERSID", "BINPERSID",
 }
 
 
@@ -294,12 +301,19 @@ class _StateDictUnpickler(pickle._Unpickler):
         except TypeError as e:
             raise _Refused(f"bad arguments to {func!r}: {e}") from None
 
+    def load_newobj(self):
+        args = self.stack.pop()
+        cls = self.stack[-1]
+        if cls is not _NAMESPACE or args != ():
+            raise _Refused(f"it creates an object of class {cls!r:.80}, which is not allowed")
+        self.stack[-1] = argparse.Namespace()
+
     def load_build(self):
-        # An OrderedDict's attributes (state_dict()._metadata): kept on a plain dict attribute.
+        # An OrderedDict's attributes (state_dict()._metadata), a Namespace's fields.
         state = self.stack.pop()
         inst = self.stack[-1]
-        if not (type(inst) is collections.OrderedDict and isinstance(state, dict)
-                and all(isinstance(k, str) for k in state)):
+        if not (type(inst) in (collections.OrderedDict, argparse.Namespace)
+                and isinstance(state, dict) and all(isinstance(k, str) for k in state)):
             raise _Refused(f"it sets the state of a {type(inst).__name__}, which is not allowed")
         inst.__dict__.update(state)
 
@@ -318,6 +332,7 @@ for _op in _pickletools.opcodes:
         _StateDictUnpickler.dispatch[_code] = _refuse
 _StateDictUnpickler.dispatch[pickle.REDUCE[0]] = _StateDictUnpickler.load_reduce
 _StateDictUnpickler.dispatch[pickle.BUILD[0]] = _StateDictUnpickler.load_build
+_StateDictUnpickler.dispatch[pickle.NEWOBJ[0]] = _StateDictUnpickler.load_newobj
 for _code in range(256):
     _StateDictUnpickler.dispatch.setdefault(_code, _StateDictUnpickler._refuse_opcode)
 
@@ -484,6 +499,8 @@ def _replace_refs(obj, fn):
         return [_replace_refs(v, fn) for v in obj]
     if isinstance(obj, tuple):
         return tuple(_replace_refs(v, fn) for v in obj)
+    if isinstance(obj, argparse.Namespace):
+        return argparse.Namespace(**{k: _replace_refs(v, fn) for k, v in vars(obj).items()})
     if isinstance(obj, (_Global, _StorageRef)):
         raise _Refused(f"it returns a bare {obj!r}, not a tensor")
     return obj

@@ -51,6 +51,29 @@ def test_torchvision_resnet50_loads_without_torch(tmp_path):
             np.testing.assert_array_equal(got, ref, err_msg=name)
 
 
+def test_torchvision_reference_checkpoint(tmp_path):
+    """train.py of torchvision's references saves model, optimizer, scheduler, epoch, args."""
+    import argparse
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.AdamW(model.parameters(), lr=0.01)
+    model(torch.randn(4, 3)).sum().backward()
+    opt.step()
+    sched = torch.optim.lr_scheduler.StepLR(opt, 3)
+    args = argparse.Namespace(model="resnet50", lr=0.5, epochs=90, weights=None,
+                              lr_steps=[16, 22], amp=False)
+    checkpoint = {"model": model.state_dict(), "optimizer": opt.state_dict(),
+                  "lr_scheduler": sched.state_dict(), "epoch": 4, "args": args}
+    torch.save(checkpoint, tmp_path / "model_4.pth")
+    got = load_torch_state_dict(tmp_path / "model_4.pth")
+    assert got["epoch"] == 4 and isinstance(got["args"], argparse.Namespace)
+    assert vars(got["args"]) == vars(args)
+    np.testing.assert_array_equal(got["model"]["weight"], model.weight.detach().numpy())
+    state = got["optimizer"]["state"][0]
+    np.testing.assert_array_equal(state["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
+    assert got["optimizer"]["param_groups"][0]["lr"] == 0.01
+    assert got["lr_scheduler"]["step_size"] == 3
+
+
 def test_state_dict_metadata_and_parameters(tmp_path):
     model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
     torch.save(model.state_dict(), tmp_path / "m.pth")
@@ -181,8 +204,11 @@ def test_eval_and_pickled_model_are_refused(tmp_path):
     (craft.global_("torch", "FloatStorage") + b")R", r"calls torch.FloatStorage"),
     # BUILD (setstate) on something that is not an OrderedDict
     (b"]}b", r"sets the state of a list"),
-    # NEWOBJ on an allowed class
-    (craft.global_("collections", "OrderedDict") + b")\x81", r"opcode NEWOBJ"),
+    # NEWOBJ on an allowed class other than argparse.Namespace, or with arguments
+    (craft.global_("collections", "OrderedDict") + b")\x81", r"creates an object of class "
+                                                             r"collections.OrderedDict"),
+    (craft.global_("argparse", "Namespace") + b"K\x01\x85\x81", r"creates an object of class "
+                                                               r"argparse.Namespace"),
     # OBJ / INST opcodes (protocol 0/1 class instantiation)
     (b"(" + craft.global_("collections", "OrderedDict") + b"o", r"opcode OBJ"),
     # a persistent id that is not a storage
