@@ -14,6 +14,7 @@ import torch
 import torchvision
 
 from resnetc.serialization import load_torch_state_dict, save_torch_state_dict
+from resnetc.tensor import Tensor
 from . import pth_craft as craft
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -372,16 +373,18 @@ def test_export_loads_in_torch_weights_only(tmp_path):
         ("view", np.arange(20, dtype=np.float32).reshape(4, 5)[:, 1::2]),
         ("swapped", np.arange(4, dtype=">i4")),
         ("empty", np.zeros((0, 3), np.float32)),
+        ("tensor", Tensor(np.ones((2, 3), np.float32), requires_grad=True)),
     ])
     save_torch_state_dict(state, tmp_path / "out.pth")
     loaded = torch.load(tmp_path / "out.pth", weights_only=True)
     assert isinstance(loaded, collections.OrderedDict) and list(loaded) == list(state)
     for name, array in state.items():
+        array = np.asarray(array.array if isinstance(array, Tensor) else array)
         assert loaded[name].numpy().dtype == array.dtype.newbyteorder("="), name
         np.testing.assert_array_equal(loaded[name].numpy(), array, err_msg=name)
     again = load_torch_state_dict(tmp_path / "out.pth")
     for name, array in state.items():
-        np.testing.assert_array_equal(again[name], array)
+        np.testing.assert_array_equal(again[name], np.asarray(array))
     assert os.listdir(tmp_path) == ["out.pth"]
     with pytest.raises(TypeError, match=r"cannot save an object of type object"):
         save_torch_state_dict({"x": object()}, tmp_path / "bad.pth")
