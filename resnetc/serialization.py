@@ -1100,7 +1100,9 @@ def save(obj, path):
 
 def load(path):
     """Loads a checkpoint written by :func:`save`. Arrays come back as NumPy arrays (resnetc
-    Tensors as Tensors); dict key order, tuples and non-string keys are preserved."""
+    Tensors as Tensors, with their requires_grad); dict key order, tuples and non-string keys
+    are preserved. The arrays are writable views of one buffer holding the file (no second
+    copy), so that buffer lives as long as any of them."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no checkpoint at {path}")

@@ -168,8 +168,10 @@ def test_sigkill_during_saves_never_loses_the_checkpoint(tmp_path):
     is whole (all arrays from one save), never goes back in time; temp files of killed
     writers are removed by the next save."""
     path = str(tmp_path / "last.safetensors")
+    start = time.perf_counter()
     save({"step": 0, "w": np.zeros(500_000, np.float32),
           "nested": {"b": np.zeros(1000, np.int64), "note": "step 0"}}, path)
+    save_time = time.perf_counter() - start  # kill within ~4 saves: before, during, between
     rng = random.Random(0)
     last_step, kills_with_temp, deadline = 0, 0, time.monotonic() + 12
     kills = 0
@@ -180,7 +182,7 @@ def test_sigkill_during_saves_never_loses_the_checkpoint(tmp_path):
                 _writer(path, last_step)
             finally:
                 os._exit(1)
-        time.sleep(rng.uniform(0.0, 0.05))
+        time.sleep(rng.uniform(0.0, 4 * save_time))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         kills += 1
