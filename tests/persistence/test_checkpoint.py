@@ -41,6 +41,9 @@ def test_round_trip_types(tmp_path):
         "philox": philox.bit_generator.state, "py_random": py_random.getstate(),
         "weird keys": {"__tensor__": 1, "a.b": np.zeros(2), (1, 2): "tuple key"},
         "masks": [np.array([True, False]), np.arange(3, dtype=np.uint8)],
+        "odd arrays": {"empty": np.zeros((0, 3), np.float32),
+                       "big_endian": np.arange(3, dtype=">f8"),
+                       "strided": np.arange(12.0).reshape(3, 4)[:, ::2]},
     }
     save(obj, tmp_path / "ck.safetensors")
     assert _temp_files(tmp_path) == []
@@ -61,6 +64,9 @@ def test_round_trip_types(tmp_path):
     assert got["weird keys"]["__tensor__"] == 1 and got["weird keys"][(1, 2)] == "tuple key"
     np.testing.assert_array_equal(got["weird keys"]["a.b"], [0, 0])
     assert got["masks"][0].dtype == np.bool_ and got["masks"][1].dtype == np.uint8
+    for name, array in obj["odd arrays"].items():
+        np.testing.assert_array_equal(got["odd arrays"][name], array)
+        assert got["odd arrays"][name].dtype.isnative
 
     # RNG states restore the generators exactly
     for key, ref in (("rng", gen), ("mt", mt), ("philox", philox)):
