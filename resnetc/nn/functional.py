@@ -1,0 +1,1 @@
+"""Local stand-in: main has not committed resnetc/nn/functional yet (untracked, never committed)."""
