@@ -65,6 +65,8 @@ rc_status rc_axis_weights_init(rc_axis_weights *w, int in_size, float in0, float
     int ksize = (int)ceil(support) * 2 + 1;
     if ((size_t)out_count > (size_t)INT_MAX / ((size_t)ksize * sizeof(double))) return RC_ERR_NOMEM;
     w->count = out_count;
+    w->in_size = in_size;
+    w->out_total = out_total;
     w->ksize = ksize;
     w->bounds = malloc(sizeof(int) * 2 * out_count);
     w->weights = calloc((size_t)out_count * ksize, sizeof(double));
@@ -183,12 +185,19 @@ static void vertical_u8(uint8_t *out, const uint8_t *in, size_t in_stride, int r
     }
 }
 
+/* Pillow's choice of pass order (Resample.c, ImagingResampleInner). */
+static int vertical_first(const rc_axis_weights *wx, const rc_axis_weights *wy) {
+    int dy = wy->in_size - wy->out_total, dx = wx->in_size - wx->out_total;
+    return dy > 0 && dy > dx * 2;
+}
+
 rc_status rc_resample_u8(uint8_t *out, const uint8_t *in, int in_w, int in_h, size_t in_stride,
                          int channels, const rc_axis_weights *wx, const rc_axis_weights *wy) {
-    int y0, y1;
+    int y0, y1, x0, x1;
     rc_axis_weights_span(wy, &y0, &y1);
-    if (y1 > in_h) return RC_ERR_ARGUMENT;
-    int ow = wx->count, line = ow * channels;
+    rc_axis_weights_span(wx, &x0, &x1);
+    if (y1 > in_h || x1 > in_w) return RC_ERR_ARGUMENT;
+    int ow = wx->count, oh = wy->count, line = ow * channels;
     if (wy->identity) {
         if (wx->identity) {
             for (int y = 0; y < in_h; y++) memcpy(out + (size_t)y * line, in + (size_t)y * in_stride, line);
@@ -199,6 +208,28 @@ rc_status rc_resample_u8(uint8_t *out, const uint8_t *in, int in_w, int in_h, si
     }
     if (wx->identity) {
         vertical_u8(out, in, in_stride, 0, line, wy);
+        return RC_OK;
+    }
+    if (vertical_first(wx, wy)) {
+        /* vertical pass on the columns the horizontal pass reads, then horizontal */
+        int cols = x1 - x0, tline = cols * channels;
+        uint8_t *tmp = malloc((size_t)oh * tline + 1);
+        if (!tmp) return RC_ERR_NOMEM;
+        vertical_u8(tmp, in + (size_t)x0 * channels, in_stride, 0, tline, wy);
+        rc_axis_weights shifted = *wx;
+        int *bounds = malloc(sizeof(int) * 2 * (size_t)ow);
+        if (!bounds) {
+            free(tmp);
+            return RC_ERR_NOMEM;
+        }
+        for (int i = 0; i < ow; i++) {
+            bounds[2 * i] = wx->bounds[2 * i] - x0;
+            bounds[2 * i + 1] = wx->bounds[2 * i + 1];
+        }
+        shifted.bounds = bounds;
+        horizontal_u8(out, tmp, tline, oh, channels, &shifted);
+        free(bounds);
+        free(tmp);
         return RC_OK;
     }
     uint8_t *tmp = malloc((size_t)(y1 - y0) * line + 1);

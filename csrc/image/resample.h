@@ -17,6 +17,8 @@ enum { RC_FILTER_NEAREST = 0, RC_FILTER_LANCZOS = 1, RC_FILTER_BILINEAR = 2, RC_
 /* Weights of one axis: output sample i reads inputs bounds[2i] .. bounds[2i] + bounds[2i+1] - 1. */
 typedef struct {
     int count;          /* output samples */
+    int in_size;        /* input samples on the axis */
+    int out_total;      /* samples of the whole resized axis (count of them may be kept) */
     int ksize;          /* weights per output sample (zero-padded) */
     int identity;       /* 1 when the axis maps input i to output i exactly */
     int *bounds;        /* (count, 2) */

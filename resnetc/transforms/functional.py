@@ -820,7 +820,10 @@ def _warp(im, matrix, out_h, out_w, mode, fill):
         inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
         out = np.where(inside, out, fillv[:, None, None])
     else:
-        xi, yi = np.floor(sx).astype(np.int64), np.floor(sy).astype(np.int64)
+        if im.tensor:
+            xi, yi = np.floor(sx).astype(np.int64), np.floor(sy).astype(np.int64)
+        else:
+            xi, yi = _pil_nearest_coords(matrix, out_h, out_w, w, h)
         valid = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
         out = x[:, np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)]
         out = np.where(valid, out, fillv[:, None, None])
@@ -829,6 +832,29 @@ def _warp(im, matrix, out_h, out_w, mode, fill):
     else:
         out = out.astype(a.dtype)
     return out if im.tensor else out.transpose(1, 2, 0)
+
+
+def _pil_nearest_coords(a, out_h, out_w, w, h):
+    """Source pixel indices of Pillow's nearest-neighbour affine transform: ImagingScaleAffine
+    (positions accumulated in double) for pure scale/translate, else 16.16 fixed point."""
+    if a[1] == 0 and a[3] == 0:
+        def axis(n, step, start):
+            idx = np.empty(n, dtype=np.int64)
+            pos = start + step * 0.5
+            for k in range(n):
+                idx[k] = -1 if pos < 0 else int(pos)
+                pos += step
+            return idx
+        xi, yi = axis(out_w, a[0], a[2]), axis(out_h, a[4], a[5])
+        return np.broadcast_to(xi[None, :], (out_h, out_w)), np.broadcast_to(yi[:, None], (out_h, out_w))
+
+    def fix(v):
+        return int(math.floor(v * 65536.0 + 0.5))
+    a0, a1, a3, a4 = fix(a[0]), fix(a[1]), fix(a[3]), fix(a[4])
+    a2 = fix(a[2] + a[0] * 0.5 + a[1] * 0.5)
+    a5 = fix(a[5] + a[3] * 0.5 + a[4] * 0.5)
+    y, x = np.mgrid[0:out_h, 0:out_w].astype(np.int64)
+    return (a2 + x * a0 + y * a1) >> 16, (a5 + x * a3 + y * a4) >> 16
 
 
 def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None, center=None):
