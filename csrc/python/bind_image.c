@@ -327,9 +327,10 @@ static PyObject *py_jpeg_pipeline(PyObject *self, PyObject *args) {
         out = rc_new_array(3, dims, NPY_FLOAT32, 0);
         if (!out) goto done;
     } else {
-        out = rc_check_output(out_obj, "jpeg_pipeline: out", NPY_FLOAT32, 3);
-        if (!out || rc_check_shape(out, "jpeg_pipeline: out", 3, dims) < 0) goto done;
-        Py_INCREF(out);
+        PyArrayObject *given = rc_check_output(out_obj, "jpeg_pipeline: out", NPY_FLOAT32, 3);
+        if (!given || rc_check_shape(given, "jpeg_pipeline: out", 3, dims) < 0) goto done;
+        Py_INCREF(given);  /* borrowed from the caller: own it like a new array */
+        out = given;
     }
     char err[RC_JPEG_ERRLEN] = "";
     int denom = 1;
