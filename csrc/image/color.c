@@ -2,7 +2,51 @@
 #include "image/color.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
+
+/* Tables for the 8-bit HSV round trip, filled once (pthread_once): every entry is computed
+ * with the same float/double steps as Pillow's per-pixel code, so results are unchanged.
+ *   quot[cr][d] = (float)d / (float)cr      (the rc, gc, bc quotients)
+ *   sat[cr][maxc] = Pillow's 8-bit saturation
+ *   pval[s][v] = Pillow's p = round(v * (1 - s/255)) */
+static float quot[256][256];
+static uint8_t sat[256][256];
+static uint8_t pval[256][256];
+/* hsv -> rgb: sector[h] = floor(h * 6 / 255) % 6, and the double factors Pillow multiplies v by
+ * for q and t: qmul[h][s] = 1 - fs * f (fs * f in float), tmul[h][s] = 1 - fs * (1 - f). */
+static uint8_t sector[256];
+static double qmul[256][256], tmul[256][256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void init_tables(void) {
+    for (int cr = 1; cr < 256; cr++)
+        for (int d = 0; d < 256; d++) quot[cr][d] = (float)d / (float)cr;
+    for (int cr = 1; cr < 256; cr++)
+        for (int maxc = cr; maxc < 256; maxc++) {
+            float sv = (float)cr / (float)maxc;
+            int is = (int)(sv * 255.0);
+            sat[cr][maxc] = (uint8_t)(is < 0 ? 0 : is > 255 ? 255 : is);
+        }
+    for (int h = 0; h < 256; h++) {
+        double h6 = (float)h * 6.0 / 255.0;
+        int i = (int)h6;
+        float f = h6 - (float)i;
+        sector[h] = (uint8_t)(i % 6);
+        for (int s = 0; s < 256; s++) {
+            float fs = ((float)s) / 255.0;
+            qmul[h][s] = 1.0 - fs * f;
+            tmul[h][s] = 1.0 - fs * (1.0 - f);
+        }
+    }
+    for (int s = 0; s < 256; s++) {
+        float fs = ((float)s) / 255.0;
+        for (int v = 0; v < 256; v++) {
+            int p = (int)((float)v * (1.0 - fs) + 0.5);
+            pval[s][v] = (uint8_t)(p < 0 ? 0 : p > 255 ? 255 : p);
+        }
+    }
+}
 
 /* Image.blend(a, b, alpha): a + alpha * (b - a) in float, truncated; clipped only when
  * extrapolating (alpha outside [0, 1]), as Pillow's Blend.c. */
@@ -14,7 +58,7 @@ static inline uint8_t blend(int a, int b, float alpha, int extrapolate) {
     return (uint8_t)t;
 }
 
-/* Pillow's RGB -> HSV (Convert.c, after colorsys), 8 bits per channel. */
+/* Pillow's RGB -> HSV (Convert.c, after colorsys), 8 bits per channel, through the tables. */
 static inline void rgb_to_hsv(uint8_t *hsv, const uint8_t *rgb) {
     int r = rgb[0], g = rgb[1], b = rgb[2];
     int maxc = r > g ? (r > b ? r : b) : (g > b ? g : b);
@@ -24,17 +68,20 @@ static inline void rgb_to_hsv(uint8_t *hsv, const uint8_t *rgb) {
         hsv[0] = hsv[1] = 0;
         return;
     }
-    float cr = (float)(maxc - minc);
-    float s = cr / (float)maxc;
-    float rc = (float)(maxc - r) / cr, gc = (float)(maxc - g) / cr, bc = (float)(maxc - b) / cr;
+    int cr = maxc - minc;
+    const float *q = quot[cr];
+    float rc = q[maxc - r], gc = q[maxc - g], bc = q[maxc - b];
     float h;
     if (r == maxc) h = bc - gc;
     else if (g == maxc) h = 2.0 + rc - bc;
     else h = 4.0 + gc - rc;
-    h = fmod((h / 6.0 + 1.0), 1.0);
-    int ih = (int)(h * 255.0), is = (int)(s * 255.0);
+    /* fmod(x, 1.0) for x in [0, 2): subtracting 1 is exact there (Sterbenz) */
+    double hd = h / 6.0 + 1.0;
+    if (hd >= 1.0) hd -= 1.0;
+    h = (float)hd;
+    int ih = (int)(h * 255.0);
     hsv[0] = (uint8_t)(ih < 0 ? 0 : ih > 255 ? 255 : ih);
-    hsv[1] = (uint8_t)(is < 0 ? 0 : is > 255 ? 255 : is);
+    hsv[1] = sat[cr][maxc];
 }
 
 static inline uint8_t clip_int(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
@@ -45,14 +92,13 @@ static inline void hsv_to_rgb(uint8_t *rgb, const uint8_t *hsv) {
         rgb[0] = rgb[1] = rgb[2] = (uint8_t)v;
         return;
     }
-    int i = (int)floor((float)h * 6.0 / 255.0);
-    float f = (float)h * 6.0 / 255.0 - (float)i;
-    float fs = ((float)s) / 255.0;
-    uint8_t p = clip_int((int)round((float)v * (1.0 - fs)));
-    uint8_t q = clip_int((int)round((float)v * (1.0 - fs * f)));
-    uint8_t t = clip_int((int)round((float)v * (1.0 - fs * (1.0 - f))));
+    /* round() of non-negative values as (int)(x + 0.5): no libm call per pixel */
+    uint8_t p = pval[s][v];
+    uint8_t q = clip_int((int)((float)v * qmul[h][s] + 0.5));
+    uint8_t t = clip_int((int)((float)v * tmul[h][s] + 0.5));
+    int i = sector[h];
     uint8_t V = (uint8_t)v;
-    switch (i % 6) {
+    switch (i) {
     case 0: rgb[0] = V; rgb[1] = t; rgb[2] = p; break;
     case 1: rgb[0] = q; rgb[1] = V; rgb[2] = p; break;
     case 2: rgb[0] = p; rgb[1] = V; rgb[2] = t; break;
@@ -62,13 +108,20 @@ static inline void hsv_to_rgb(uint8_t *rgb, const uint8_t *hsv) {
     }
 }
 
+/* 256-entry table of blend(base, v, factor): exact, since the result depends on v alone. */
+static void blend_table(uint8_t *table, int base, float factor, int extrapolate) {
+    for (int v = 0; v < 256; v++) table[v] = blend(base, v, factor, extrapolate);
+}
+
 void rc_adjust_u8(uint8_t *img, size_t n, int op, float factor) {
     int extrapolate = !(factor >= 0.0f && factor <= 1.0f);
+    uint8_t table[256];
     if (op != RC_COLOR_HUE && factor == 1.0f) return;  /* blend returns the image itself */
     switch (op) {
     case RC_COLOR_BRIGHTNESS:
         if (factor == 0.0f) { memset(img, 0, n * 3); return; }
-        for (size_t i = 0; i < 3 * n; i++) img[i] = blend(0, img[i], factor, extrapolate);
+        blend_table(table, 0, factor, extrapolate);
+        for (size_t i = 0; i < 3 * n; i++) img[i] = table[img[i]];
         return;
     case RC_COLOR_CONTRAST: {
         /* degenerate = mean of the "L" image, rounded, as ImageEnhance.Contrast */
@@ -76,22 +129,32 @@ void rc_adjust_u8(uint8_t *img, size_t n, int op, float factor) {
         for (size_t i = 0; i < n; i++) sum += rc_luma_u8(img + 3 * i);
         int mean = (int)((double)sum / (double)n + 0.5);
         if (factor == 0.0f) { memset(img, mean, n * 3); return; }
-        for (size_t i = 0; i < 3 * n; i++) img[i] = blend(mean, img[i], factor, extrapolate);
+        blend_table(table, mean, factor, extrapolate);
+        for (size_t i = 0; i < 3 * n; i++) img[i] = table[img[i]];
         return;
     }
     case RC_COLOR_SATURATION:
-        for (size_t i = 0; i < n; i++) {
-            uint8_t *p = img + 3 * i;
-            int gray = rc_luma_u8(p);
-            if (factor == 0.0f) { p[0] = p[1] = p[2] = (uint8_t)gray; continue; }
-            p[0] = blend(gray, p[0], factor, extrapolate);
-            p[1] = blend(gray, p[1], factor, extrapolate);
-            p[2] = blend(gray, p[2], factor, extrapolate);
+        if (extrapolate) {
+            for (size_t i = 0; i < n; i++) {
+                uint8_t *p = img + 3 * i;
+                float gray = (float)rc_luma_u8(p);
+                for (int c = 0; c < 3; c++) {
+                    float t = gray + factor * ((float)p[c] - gray);
+                    p[c] = t <= 0.0f ? 0 : t >= 255.0f ? 255 : (uint8_t)t;
+                }
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                uint8_t *p = img + 3 * i;
+                float gray = (float)rc_luma_u8(p);
+                for (int c = 0; c < 3; c++) p[c] = (uint8_t)(gray + factor * ((float)p[c] - gray));
+            }
         }
         return;
     case RC_COLOR_HUE: {
         /* torchvision: np.int32(hue_factor * 255).astype(np.uint8), added with wraparound */
         uint8_t shift = (uint8_t)(int32_t)((double)factor * 255.0);
+        pthread_once(&tables_once, init_tables);
         for (size_t i = 0; i < n; i++) {
             uint8_t hsv[3];
             rgb_to_hsv(hsv, img + 3 * i);
