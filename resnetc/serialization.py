@@ -475,7 +475,7 @@ def _materialize(tensor, read_storage, big_endian, cache):
     if view.flags.c_contiguous and view.flags.aligned and dtype.isnative:
         return np.frombuffer(raw, dtype=dtype, count=view.size,
                              offset=tensor.offset * itemsize).reshape(tensor.shape)
-    return np.ascontiguousarray(view, dtype=native)
+    return np.asarray(view, dtype=native, order="C")
 
 
 def _bf16_to_float32(bits16):
@@ -827,7 +827,7 @@ class _TorchPickler(pickle._Pickler):
         if storage_type is None:
             raise TypeError(f"save_torch_state_dict: arrays of dtype {array.dtype} have no "
                             f"torch storage type")
-        data = np.ascontiguousarray(array, dtype=key_dtype)
+        data = np.asarray(array, dtype=key_dtype, order="C")
         key = str(len(self._storages))
         self._storages[key] = data
         storage = _StorageOut(key, _TorchGlobalRef("torch", storage_type), data.size)
@@ -1012,14 +1012,14 @@ class _Encoder:
             return obj if math.isfinite(obj) else {"__float__": repr(obj)}
         if _is_resnetc_tensor(obj):
             name = self._name(path)
-            self.tensors[name] = np.ascontiguousarray(obj.array)
+            self.tensors[name] = np.asarray(obj.array, order="C")
             return {"__tensor__": name, "type": "Tensor",
                     "requires_grad": bool(getattr(obj, "requires_grad", False))}
         if isinstance(obj, np.ndarray):
             if obj.dtype.kind not in "biuf" or obj.dtype.itemsize > 8:
                 raise TypeError(f"{where}: cannot save an array of dtype {obj.dtype}")
             name = self._name(path)
-            self.tensors[name] = np.ascontiguousarray(obj, dtype=obj.dtype.newbyteorder("="))
+            self.tensors[name] = np.asarray(obj, dtype=obj.dtype.newbyteorder("="), order="C")
             return {"__tensor__": name}
         if isinstance(obj, np.generic):
             if obj.dtype.kind not in "biuf":

@@ -7,7 +7,7 @@ import resnetc
 from resnetc import nn
 from resnetc.datasets import ImageFolder
 from resnetc.io import EncodedImage
-from resnetc.metrics import confusion_matrix, plot_confusion_matrix, precision_recall_f1
+from resnetc.metrics import plot_confusion_matrix, precision_recall_fscore
 from resnetc.training.data import eval_transform
 from resnetc.training.trainer import build_model, evaluate
 from resnetc.utils.data import DataLoader
@@ -41,16 +41,18 @@ def run_eval(args):
     matrix = result["confusion_matrix"]
     print(f"loss {result['loss']:.4f}  top-1 {result['acc1']:.4f}  top-5 {result['acc5']:.4f}  "
           f"macro precision {result['precision']:.4f} recall {result['recall']:.4f} F1 {result['f1']:.4f}")
-    precision, recall, f1 = precision_recall_f1(matrix, average=None)
+    precision, recall, f1, support = precision_recall_fscore(result["predictions"], result["targets"],
+                                                             len(meta["classes"]), average=None)
     width = max(len(c) for c in meta["classes"])
     print(f"{'class':<{width}}  precision  recall     F1  support")
     for i, name in enumerate(meta["classes"]):
-        print(f"{name:<{width}}  {precision[i]:9.4f}  {recall[i]:6.4f}  {f1[i]:5.4f}  {int(matrix[i].sum()):7d}")
+        print(f"{name:<{width}}  {precision[i]:9.4f}  {recall[i]:6.4f}  {f1[i]:5.4f}  {int(support[i]):7d}")
     print("confusion matrix (rows: true, columns: predicted):")
     print(np.array2string(matrix, max_line_width=200))
     if args.output_dir:
         os.makedirs(args.output_dir, exist_ok=True)
-        plot_confusion_matrix(matrix, meta["classes"], path=os.path.join(args.output_dir, "confusion_matrix.png"))
+        figure = plot_confusion_matrix(matrix, meta["classes"])
+        figure.savefig(os.path.join(args.output_dir, "confusion_matrix.png"), dpi=100)
     return result
 
 

@@ -16,10 +16,12 @@ import numpy as np
 import resnetc
 from resnetc import models, nn, optim
 from resnetc.callbacks import EarlyStopping
-from resnetc.metrics import confusion_matrix, precision_recall_f1
+from resnetc.metrics import confusion_matrix, plot_learning_curves, precision_recall_fscore
 from resnetc.optim import lr_scheduler
+from resnetc.optim.param_groups import set_weight_decay
 from resnetc.training import data as training_data
 from resnetc.training.demo_data import default_demo_root, make_demo_dataset
+from resnetc.training.logs import append_metrics
 from resnetc.training.progress import progress_bar
 from resnetc.utils.data import DataLoader
 
@@ -77,8 +79,7 @@ def load_model_weights(path):
 
 
 def build_optimizer(model, args):
-    norm_wd = args.weight_decay if args.norm_weight_decay is None else args.norm_weight_decay
-    params = optim.param_groups_weight_decay(model, args.weight_decay, norm_weight_decay=norm_wd)
+    params = set_weight_decay(model, args.weight_decay, norm_weight_decay=args.norm_weight_decay)
     lr = args.lr
     if args.opt.startswith("sgd"):
         return optim.SGD(params, lr=lr, momentum=args.momentum, nesterov=args.opt == "sgd_nesterov")
@@ -147,11 +148,11 @@ def evaluate(model, loader, criterion, num_classes, desc="val"):
             predictions.append(scores.argmax(1))
             targets.append(y)
     predictions, targets = np.concatenate(predictions), np.concatenate(targets)
-    matrix = confusion_matrix(targets, predictions, num_classes=num_classes)
-    precision, recall, f1 = precision_recall_f1(matrix, average="macro")
+    matrix = confusion_matrix(predictions, targets, num_classes=num_classes)
+    precision, recall, f1, _ = precision_recall_fscore(predictions, targets, num_classes, average="macro")
     return {"loss": total_loss / max(count, 1), "acc1": float((predictions == targets).mean()),
             "acc5": top5_hits / max(count, 1), "precision": precision, "recall": recall, "f1": f1,
-            "confusion_matrix": matrix}
+            "confusion_matrix": matrix, "predictions": predictions, "targets": targets}
 
 
 class Trainer:
@@ -277,12 +278,12 @@ class Trainer:
             self._step_schedules(val["loss"])
             self.epoch += 1
             record = {"epoch": self.epoch, "lr": lr, **{f"train_{k}": v for k, v in train.items()},
-                      **{f"val_{k}": v for k, v in val.items() if k != "confusion_matrix"}}
+                      **{f"val_{k}": v for k, v in val.items() if np.isscalar(v)}}
             self.history.append(record)
             improved = val["loss"] < self.best_val_loss
             if improved:
                 self.best_val_loss = val["loss"]
-            self._log_epoch(record, val["confusion_matrix"])
+            self._log_epoch(record)
             self.save_checkpoint("last.ckpt")
             if improved:
                 self.save_checkpoint("best.ckpt")
@@ -298,25 +299,23 @@ class Trainer:
         elif self.epoch_scheduler is not None:
             self.epoch_scheduler.step()
 
-    def _log_epoch(self, record, matrix):
-        from resnetc.training.logs import append_metrics
-
+    def _log_epoch(self, record):
         append_metrics(self.args.output_dir, record)
         print(f"epoch {record['epoch']}/{self.args.epochs}  lr {record['lr']:.3g}  "
               f"train loss {record['train_loss']:.4f} acc {record['train_acc1']:.3f}  "
               f"val loss {record['val_loss']:.4f} acc {record['val_acc1']:.3f} top5 {record['val_acc5']:.3f} "
               f"F1 {record['val_f1']:.3f}  {record['train_images_per_s']:.1f} img/s", flush=True)
         if self.writer:
-            w, e = self.writer, record["epoch"]
-            w.add_scalars("loss", {"train": record["train_loss"], "val": record["val_loss"]}, e)
-            w.add_scalars("accuracy", {"train": record["train_acc1"], "val": record["val_acc1"]}, e)
-            for key in ("val_acc5", "val_precision", "val_recall", "val_f1", "lr", "train_images_per_s"):
-                w.add_scalar(key.replace("_", "/", 1) if key.startswith(("val", "train")) else key, record[key], e)
+            w, epoch = self.writer, record["epoch"]
+            # One scalar per metric ("train/loss", "val/acc1", ...), plus train-vs-val overlays.
+            for key, value in record.items():
+                if key != "epoch":
+                    w.add_scalar(key.replace("_", "/", 1), value, epoch)
+            w.add_scalars("loss", {"train": record["train_loss"], "val": record["val_loss"]}, epoch)
+            w.add_scalars("accuracy", {"train": record["train_acc1"], "val": record["val_acc1"]}, epoch)
             w.flush()
 
     def finish(self):
-        from resnetc.training.logs import plot_learning_curves
-
         if self.writer:
             final = self.history[-1] if self.history else {}
             self.writer.add_hparams({"model": self.args.model, "opt": self.args.opt, "lr": self.args.lr,
@@ -325,9 +324,12 @@ class Trainer:
                                      "hparam/val_acc1": final.get("val_acc1", 0.0)})
             self.writer.close()
         if self.history:
-            path = plot_learning_curves(self.history, os.path.join(self.args.output_dir, "learning_curves.png"))
-            if path:
+            path = os.path.join(self.args.output_dir, "learning_curves.png")
+            try:
+                plot_learning_curves(self.history, path, title=f"{self.args.model} on {self.data_root}")
                 print(f"Learning curves: {path}")
+            except ImportError as error:
+                print(f"No learning-curve plot: {error}")
 
     # ------------------------------------------------------------------ checkpoints
     def checkpoint_state(self):

@@ -228,3 +228,16 @@ def test_random_corruption_raises_value_error_only(tmp_path):
             assert "fuzz" in str(e)
             refused += 1
     assert refused > 25
+
+
+def test_zero_dimensional_arrays_keep_their_shape(tmp_path):
+    import resnetc as rc
+    from resnetc import models
+
+    path = tmp_path / "scalars.ckpt"
+    rc.save({"count": np.array(3, np.int64), "value": rc.Tensor(np.array(2.0, np.float32))}, path)
+    loaded = rc.load(path)
+    assert loaded["count"].shape == () and loaded["value"].shape == ()
+    state = models.resnet18().state_dict()
+    rc.save_torch_state_dict(state, tmp_path / "r18.pth")
+    assert rc.load_torch_state_dict(tmp_path / "r18.pth")["bn1.num_batches_tracked"].shape == ()
