@@ -35,39 +35,27 @@ class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite."""
 
 
-class DropoutLinear(nn.Linear):
-    """Linear with dropout on its input; keeps Linear's parameter names (fc.weight, fc.bias)."""
-
-    def __init__(self, in_features, out_features, p):
-        super().__init__(in_features, out_features)
-        self.p = p
-
-    def forward(self, input):
-        return super().forward(nn.functional.dropout(input, self.p, self.training))
-
-    def extra_repr(self):
-        return super().extra_repr() + f", dropout={self.p}"
-
-
-def build_model(arch, num_classes, weights=None, dropout=0.0, freeze_backbone=False):
+def build_model(arch, num_classes, weights=None, dropout=0.0, freeze=False):
     """A resnetc model with a `num_classes` head, optionally from pretrained weights."""
-    if not hasattr(models, arch) or arch[0].isupper():
-        names = sorted(n for n in dir(models) if n.startswith(("resnet", "resnext", "wide_")))
+    if not hasattr(models, arch) or not arch.startswith(("resnet", "resnext", "wide_resnet")):
+        names = sorted(n for n in dir(models) if n.startswith(("resnet", "resnext", "wide_resnet")))
         raise SystemExit(f"error: unknown model '{arch}'; choose one of {', '.join(names)}")
     model = getattr(models, arch)()
+    head = {}
     if weights:
-        model.load_state_dict(load_model_weights(weights), strict=False)
-    in_features = model.fc.in_features
-    if dropout > 0:
-        head = DropoutLinear(in_features, num_classes, dropout)
-    else:
-        head = nn.Linear(in_features, num_classes)
-    if weights and model.fc.out_features == num_classes:
-        head.load_state_dict(model.fc.state_dict())
-    model.fc = head
-    if freeze_backbone:
-        for name, param in model.named_parameters():
-            param.requires_grad_(name.startswith("fc."))
+        state = load_model_weights(weights)
+        head = {k[len("fc."):]: v for k, v in state.items() if k.startswith("fc.")}
+        missing, unexpected = model.load_state_dict({k: v for k, v in state.items() if not k.startswith("fc.")},
+                                                    strict=False)
+        missing = [k for k in missing if not k.startswith("fc.")]
+        if missing or unexpected:
+            raise SystemExit(f"error: --weights {weights} does not fit {arch}: missing {missing[:3]}, "
+                             f"unexpected {unexpected[:3]}")
+    models.replace_head(model, num_classes, dropout)
+    if head and tuple(np.shape(head.get("weight"))) == tuple(model.fc.weight.shape):
+        model.fc.load_state_dict(head)
+    if freeze:
+        models.freeze_backbone(model)
     return model
 
 
@@ -207,10 +195,7 @@ class Trainer:
     def _set_train_mode(self):
         self.model.train()
         if self.args.freeze_backbone:
-            # A frozen backbone keeps its batchnorm statistics too.
-            for name, module in self.model.named_children():
-                if name != "fc":
-                    module.eval()
+            models.backbone_eval(self.model)
 
     def train_one_epoch(self):
         self._set_train_mode()
