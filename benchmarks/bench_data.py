@@ -58,7 +58,7 @@ def resnetc_worker_fn():
                        T.ToTensor(), T.Normalize(MEAN, STD)])
 
     def sample(path, index):
-        with T.sample_rng(T.make_sample_rng(0, 0, index)):
+        with T.sample_generator(T.philox_generator(0, 0, index)):
             return chain(rio.EncodedImage.from_file(path)).array
     return sample
 

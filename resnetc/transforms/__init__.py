@@ -1,10 +1,14 @@
 """torchvision.transforms for resnetc: same names, arguments, semantics and __repr__.
 
-Random transforms draw from :func:`rng`, a per-thread NumPy generator; the DataLoader sets it
-per sample with :func:`set_sample_rng` (``make_sample_rng(seed, epoch, index)``), see _rng.py.
+Random transforms draw all their numbers from :func:`rng`, the current thread's per-sample
+generator (resnetc.utils.random_state): the DataLoader makes it a counter-based stream of
+(seed, epoch, sample), so augmentation does not depend on which worker thread runs it. Outside a
+DataLoader, ``with sample_generator(seed):`` fixes the draws.
 """
 from resnetc.transforms import functional
-from resnetc.transforms._rng import make_sample_rng, manual_seed, rng, sample_rng, set_sample_rng
+from resnetc.utils.random_state import current_sample_generator as rng
+from resnetc.utils.random_state import manual_seed_samples as manual_seed
+from resnetc.utils.random_state import philox_generator, sample_generator
 from resnetc.transforms.autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from resnetc.transforms.fused import get_fast_path, set_fast_path
 from resnetc.transforms.transforms import (CenterCrop, ColorJitter, Compose, GaussianBlur, Grayscale,

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from resnetc.transforms import functional as F
-from resnetc.transforms._rng import rng
+from resnetc.utils.random_state import current_sample_generator as rng
 from resnetc.transforms.functional import InterpolationMode, _interpolation
 from resnetc.tensor import Tensor
 from resnetc.io import EncodedImage

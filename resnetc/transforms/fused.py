@@ -28,7 +28,7 @@ from resnetc import _C
 from resnetc import io as _io
 from resnetc.tensor import Tensor
 from resnetc.transforms import functional as F
-from resnetc.transforms._rng import rng
+from resnetc.utils.random_state import current_sample_generator as rng
 
 _settings = {"enabled": True, "dct_scaling": True}
 _COLOR = {"brightness": 0, "contrast": 1, "saturation": 2, "hue": 3}

@@ -17,7 +17,7 @@ import numpy as np
 from resnetc.io import EncodedImage
 from resnetc.tensor import Tensor
 from resnetc.transforms import functional as F
-from resnetc.transforms._rng import rng
+from resnetc.utils.random_state import current_sample_generator as rng
 from resnetc.transforms.functional import InterpolationMode, _interpolation
 
 __all__ = ["Compose", "ToTensor", "PILToTensor", "ToPILImage", "Normalize", "Resize", "CenterCrop", "Pad",

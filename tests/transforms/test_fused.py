@@ -44,7 +44,7 @@ def jpegs(photo):
 
 def run(chain, img, seed, index, fast, dct=False):
     T.set_fast_path(fast, dct)
-    with T.sample_rng(T.make_sample_rng(seed, 0, index)):
+    with T.sample_generator(T.philox_generator(seed, 0, index)):
         return chain(img).array
 
 
@@ -67,7 +67,7 @@ def test_fused_equals_torchvision_given_the_params(jpegs):
            "saturation": TVF.adjust_saturation, "hue": TVF.adjust_hue}
     for i in range(10):
         out = run(train_chain(), img, 5, i, fast=True)
-        with T.sample_rng(T.make_sample_rng(5, 0, i)):  # the same draws, in chain order
+        with T.sample_generator(T.philox_generator(5, 0, i)):  # the same draws, in chain order
             top, left, h, w = rrc.get_params(img, rrc.scale, rrc.ratio)
             flip = T.rng().random() < 0.5
             params = jitter.get_params(jitter.brightness, jitter.contrast, jitter.saturation, jitter.hue)
@@ -141,7 +141,7 @@ def test_out_buffer_and_threads(jpegs):
     chain = train_chain()
     steps = fused.plan(chain.transforms)
     for i in range(4):
-        with T.sample_rng(T.make_sample_rng(0, 0, i)):
+        with T.sample_generator(T.philox_generator(0, 0, i)):
             fused.run(steps, jpegs["baseline"], out=batch[i])
     expected = [run(chain, jpegs["baseline"], 0, i, fast=False) for i in range(4)]
     for i in range(4):
@@ -174,9 +174,9 @@ def test_bad_files_through_compose(tmp_path, photo, monkeypatch):
     buf = io.BytesIO()
     Image.fromarray(photo).save(buf, "PNG")
     png = rio.EncodedImage(buf.getvalue(), "png_named.jpg")
-    with T.sample_rng(T.make_sample_rng(0, 0, 0)):
+    with T.sample_generator(T.philox_generator(0, 0, 0)):
         out = chain(png).array  # not a JPEG: decoded by Pillow, general path
-    with T.sample_rng(T.make_sample_rng(0, 0, 0)):
+    with T.sample_generator(T.philox_generator(0, 0, 0)):
         ref = chain(Image.fromarray(photo)).array
     np.testing.assert_array_equal(out, ref)
     monkeypatch.setattr(rio, "MAX_IMAGE_PIXELS", 1000)
