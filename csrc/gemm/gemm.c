@@ -11,7 +11,7 @@ static const rc_sgemm_config configs[] = {
     [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x16, "generic_4x16", 4, 16, 128, 256, 4096},
     /* 6x16: 12 ymm accumulators. B panel 256x16x4 = 16 KiB in L1 (32 KiB), A block
      * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x4080x4 = 4 MiB in L3 (32 MiB shared). */
-    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 4080},
+    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096},
 };
@@ -92,8 +92,7 @@ static inline __attribute__((always_inline)) void pack_b_tile(int trans_b, int64
         int64_t cols = min64(nr, nc - j0);
         float *dst = bp + j0 * kc;
         if (!trans_b && cols == nr) {
-            for (int64_t p = 0; p < kc; p++)
-                for (int j = 0; j < nr; j++) dst[p * nr + j] = b[p * ldb + j0 + j];
+            continue; /* full panels of a row-major B: copied row by row below */
         } else if (!trans_b) {
             for (int64_t p = 0; p < kc; p++) {
                 const float *src = b + p * ldb + j0;
@@ -110,6 +109,17 @@ static inline __attribute__((always_inline)) void pack_b_tile(int trans_b, int64
             }
             for (int64_t j = cols; j < nr; j++)
                 for (int64_t p = 0; p < kc; p++) dst[p * nr + j] = 0.0f;
+        }
+    }
+    if (!trans_b) {
+        /* Row by row, so each row of B streams contiguously (strided row-at-a-time reads
+         * down a panel defeat the prefetchers), scattering NR-float pieces into the panels. */
+        int64_t full = nc / nr;
+        for (int64_t p = 0; p < kc; p++) {
+            const float *src = b + p * ldb;
+            float *dst = bp + p * nr;
+            for (int64_t q = 0; q < full; q++)
+                memcpy(dst + q * nr * kc, src + q * nr, (size_t)nr * sizeof(float));
         }
     }
 }
@@ -159,7 +169,9 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
     const int mr = cfg->mr, nr = cfg->nr;
     const int64_t mc_max = min64(cfg->mc, (m + mr - 1) / mr * mr);
     const int64_t nc_max = min64(cfg->nc, (n + nr - 1) / nr * nr);
-    const int64_t kc_max = min64(cfg->kc, k);
+    /* Even K blocks (576 -> 3 x 192, not 256 + 256 + 64): a short last block would pay a full
+     * C-tile load/store for little work. */
+    const int64_t k_blocks = (k + cfg->kc - 1) / cfg->kc, kc_max = (k + k_blocks - 1) / k_blocks;
     float *ap = rc_workspace(RC_WS_PACK_A, (size_t)(mc_max * kc_max));
     float *bp = rc_workspace(RC_WS_PACK_B, (size_t)(kc_max * nc_max));
     if (!ap || !bp) return RC_ERR_NOMEM;
@@ -167,11 +179,12 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
 
     for (int64_t jc = 0; jc < n; jc += cfg->nc) {
         int64_t nc = min64(cfg->nc, n - jc);
-        for (int64_t pc = 0; pc < k; pc += cfg->kc) {
-            int64_t kc = min64(cfg->kc, k - pc);
+        for (int64_t pc = 0; pc < k; pc += kc_max) {
+            int64_t kc = min64(kc_max, k - pc);
             float beta_pc = pc == 0 ? beta : 1.0f;
             int last_pc = pc + kc >= k;
             const float *bsrc = trans_b ? b + jc * ldb + pc : b + pc * ldb + jc;
+            pack_b(trans_b, kc, nc, bsrc, ldb, nr, bp);
             for (int64_t ic = 0; ic < m; ic += cfg->mc) {
                 int64_t mc = min64(cfg->mc, m - ic);
                 const float *asrc = trans_a ? a + pc * lda + ic : a + ic * lda + pc;
@@ -179,11 +192,6 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
                 for (int64_t jr = 0; jr < nc; jr += nr) {
                     int64_t cols = min64(nr, nc - jr);
                     const float *bpanel = bp + jr * kc;
-                    /* The first A block packs each B panel just before using it, so the panel
-                     * is still in L1 for its first pass (all of it when M fits one block). */
-                    if (ic == 0)
-                        pack_b(trans_b, kc, cols, trans_b ? bsrc + jr * ldb : bsrc + jr, ldb, nr,
-                               bp + jr * kc);
                     for (int64_t ir = 0; ir < mc; ir += mr) {
                         int64_t rows = min64(mr, mc - ir);
                         const float *apanel = ap + ir * kc;
