@@ -6,6 +6,7 @@
 
 #include "core/cpu_features.h"
 #include "gemm/gemm.h"
+#include "gemm/sgemm_nt_dot.h"
 
 static const rc_sgemm_config configs[] = {
     [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x16, "generic_4x16", 4, 16, 128, 256, 4096},
@@ -43,6 +44,10 @@ int rc_sgemm_force_config(const char *name) {
 }
 
 static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+#ifndef RC_NT_DOT_MAX_OUTPUTS
+#define RC_NT_DOT_MAX_OUTPUTS 16384
+#endif
 
 /* Packs rows [0, mc) x cols [0, kc) of op(A) (already offset to the block) into MR-tall
  * micro-panels, scaled by alpha, zero-padding the last panel. ap is ceil(mc/MR)*MR x kc.
@@ -236,12 +241,42 @@ static void transpose_copy(float *dst, int64_t ld_dst, const float *src, int64_t
                     dst[j * ld_dst + i] = src[i * ld_src + j];
 }
 
+/* The skinny NT route: C tiles of (up to) 4 x 48, K in L1-sized chunks; threads share tiles. */
+static rc_status sgemm_nt_dot(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                              int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                              int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
+    rc_nt_dot_block_fn block = rc_isa_active() >= RC_ISA_AVX2 ? rc_nt_dot_block_avx2
+                                                              : rc_nt_dot_block_generic;
+    const int64_t tile_m = 4, tile_n = 48, chunk = 1024;
+    const int64_t tiles_m = (m + tile_m - 1) / tile_m, tiles_n = (n + tile_n - 1) / tile_n;
+    const int64_t tiles = tiles_m * tiles_n;
+    int parallel = !omp_in_parallel() && tiles > 1 && 2.0 * m * n * k > 1e6;
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
+    for (int64_t t = 0; t < tiles; t++) {
+        int64_t i0 = t / tiles_n * tile_m, j0 = t % tiles_n * tile_n;
+        int64_t i1 = min64(i0 + tile_m, m), j1 = min64(j0 + tile_n, n);
+        for (int64_t p0 = 0; p0 < k; p0 += chunk)
+            block(i0, i1, j0, j1, p0, min64(chunk, k - p0), alpha, a, lda, b, ldb, beta, p0 == 0, c,
+                  ldc);
+        if (bias_kind != RC_GEMM_NO_BIAS)
+            add_bias_tile(c + i0 * ldc + j0, ldc, i1 - i0, j1 - j0,
+                          bias_kind == RC_GEMM_BIAS_ROW ? bias + i0 : bias + j0, bias_kind);
+    }
+    return RC_OK;
+}
+
 rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                    int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
     if (m < 0 || n < 0 || k < 0) return RC_ERR_ARGUMENT;
     if (m == 0 || n == 0) return RC_OK;
     const rc_sgemm_config *cfg = rc_sgemm_active_config();
+
+    /* Few outputs, a long reduction, both operands' rows along K: dot products beat packing
+     * both operands to use each element a few times. */
+    if (!trans_a && trans_b && k >= 64 && alpha != 0.0f && m * n <= RC_NT_DOT_MAX_OUTPUTS &&
+        !forced)
+        return sgemm_nt_dot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, bias_kind);
 
     /* A narrow C (e.g. N = 49 for a 7x7 feature map against NR = 16) wastes most of its last
      * column of tiles. Then compute C^T = op(B)^T op(A)^T into scratch, whose wide side is
