@@ -12,7 +12,8 @@ static const rc_sgemm_config configs[] = {
     [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x16, "generic_4x16", 4, 16, 128, 256, 4096},
     /* 6x16: 12 ymm accumulators. B panel 256x16x4 = 16 KiB in L1 (32 KiB), A block
      * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x4080x4 = 4 MiB in L3 (32 MiB shared). */
-    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024},
+    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
+                     rc_sgemm_pack_bt16_avx2},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096},
 };
@@ -189,7 +190,14 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
             float beta_pc = pc == 0 ? beta : 1.0f;
             int last_pc = pc + kc >= k;
             const float *bsrc = trans_b ? b + jc * ldb + pc : b + pc * ldb + jc;
-            pack_b(trans_b, kc, nc, bsrc, ldb, nr, bp);
+            if (trans_b && cfg->pack_bt) {
+                int64_t full = nc / nr;
+                cfg->pack_bt(kc, full, bsrc, ldb, bp);
+                if (nc > full * nr)
+                    pack_b(trans_b, kc, nc - full * nr, bsrc + full * nr * ldb, ldb, nr, bp + full * nr * kc);
+            } else {
+                pack_b(trans_b, kc, nc, bsrc, ldb, nr, bp);
+            }
             for (int64_t ic = 0; ic < m; ic += cfg->mc) {
                 int64_t mc = min64(cfg->mc, m - ic);
                 const float *asrc = trans_a ? a + pc * lda + ic : a + ic * lda + pc;

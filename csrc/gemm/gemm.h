@@ -49,11 +49,17 @@ void rc_sgemm_naive(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, f
 typedef void (*rc_sgemm_ukernel)(int64_t k, const float *a, const float *b, float beta, float *c,
                                  int64_t ldc);
 
+/* Optional ISA-specific packer of a transposed B (stored N x K): `panels` full NR-wide panels
+ * of op(B) = B^T, rows [0, kc), into bp (panel q at bp + q*NR*kc). */
+typedef void (*rc_sgemm_pack_bt)(int64_t kc, int64_t panels, const float *b, int64_t ldb,
+                                 float *bp);
+
 typedef struct {
     rc_sgemm_ukernel kernel;
     const char *name;
     int mr, nr;      /* register tile */
     int mc, kc, nc;  /* cache blocks: A block MC x KC in L2, B block KC x NC in L3, B panel in L1 */
+    rc_sgemm_pack_bt pack_bt; /* NULL: the portable packer */
 } rc_sgemm_config;
 
 /* The microkernel and blocking used for the active ISA (rc_isa_active()), unless a test
@@ -71,6 +77,7 @@ void rc_sgemm_ukernel_generic_14x32(int64_t k, const float *a, const float *b, f
                                     float *c, int64_t ldc);
 void rc_sgemm_ukernel_avx2_6x16(int64_t k, const float *a, const float *b, float beta, float *c,
                                 int64_t ldc);
+void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
 void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, float beta, float *c,
                                    int64_t ldc);
 
