@@ -47,7 +47,7 @@ int rc_sgemm_force_config(const char *name) {
 static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 #ifndef RC_NT_DOT_MAX_OUTPUTS
-#define RC_NT_DOT_MAX_OUTPUTS 16384
+#define RC_NT_DOT_MAX_OUTPUTS 12288
 #endif
 
 /* Packs rows [0, mc) x cols [0, kc) of op(A) (already offset to the block) into MR-tall

@@ -7,7 +7,7 @@
  * Work is split across OpenMP threads unless called inside a parallel region (then it runs
  * serially on the calling thread, so callers can parallelise over images instead).
  * Two shapes take another route inside rc_sgemm:
- *  - A @ B^T with few outputs (M*N <= 16384) and K >= 64: dot products of contiguous rows
+ *  - A @ B^T with few outputs (M*N <= 12288) and K >= 64: dot products of contiguous rows
  *    (sgemm_nt_dot.h), e.g. a grouped convolution's weight gradient;
  *  - a C much narrower than the tile (N = 49 against NR = 16): C^T = op(B)^T op(A)^T is
  *    computed into scratch and transposed back. */
