@@ -88,5 +88,7 @@ void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, fl
 enum { RC_WS_PACK_A, RC_WS_PACK_B, RC_WS_CT, RC_WS_COL, RC_WS_OUT, RC_WS_ACCUM, RC_WS_SLOTS };
 float *rc_workspace(int slot, size_t nfloats);
 void rc_workspace_release(void);
+/* Frees the calling thread's buffers and those of the OpenMP team it would start. */
+void rc_workspace_release_all(void);
 
 #endif

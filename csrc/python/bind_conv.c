@@ -400,7 +400,17 @@ static PyObject *py_sgemm_force_config(PyObject *self, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
+static PyObject *py_release_workspace(PyObject *self, PyObject *noargs) {
+    Py_BEGIN_ALLOW_THREADS
+    rc_workspace_release_all();
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
 PyMethodDef rc_conv_methods[] = {
+    {"release_workspace", py_release_workspace, METH_NOARGS,
+     "Frees the GEMM/conv scratch buffers (packing panels, im2col columns) of this thread and its "
+     "OpenMP team; they grow back on the next call."},
     {"_sgemm_force_config", py_sgemm_force_config, METH_O,
      "For tests: use the named GEMM kernel config whatever the ISA, or None to follow the ISA."},
     {"fma_peak", py_fma_peak, METH_O, "fma_peak(iterations) -> GFLOP/s of register-only FMA loops on all threads."},

@@ -174,3 +174,11 @@ def test_conv2d_with_avx512_geometry(avx512_geometry, rng):
 def test_force_config_rejects_unknown_names():
     with pytest.raises(ValueError, match="unknown or unsupported kernel 'sse_2x2'"):
         _C._sgemm_force_config("sse_2x2")
+
+
+def test_release_workspace_then_compute_again(rng):
+    a, b, c = operands(rng, 40, 50, 60, False, False)
+    _C.sgemm(a, b, c)
+    _C.release_workspace()
+    c2 = _C.sgemm(a, b, np.empty_like(c))
+    np.testing.assert_array_equal(c, c2)
