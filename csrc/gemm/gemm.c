@@ -118,15 +118,21 @@ static inline __attribute__((always_inline)) void pack_b_tile(int trans_b, int64
         }
     }
     if (!trans_b) {
-        /* Row by row, so each row of B streams contiguously (strided row-at-a-time reads
-         * down a panel defeat the prefetchers), scattering NR-float pieces into the panels. */
-        int64_t full = nc / nr;
-        for (int64_t p = 0; p < kc; p++) {
-            const float *src = b + p * ldb;
-            float *dst = bp + p * nr;
+        /* Eight rows at a time: reads are eight contiguous streams along the rows of B and
+         * writes are 8*NR contiguous floats per panel. (Walking down one panel at a time reads
+         * with a large stride, which defeats the prefetchers; one row at a time scatters
+         * single writes over every panel.) */
+        int64_t full = nc / nr, p0 = 0;
+        for (; p0 + 8 <= kc; p0 += 8)
+            for (int64_t q = 0; q < full; q++) {
+                float *dst = bp + q * nr * kc + p0 * nr;
+                const float *src = b + p0 * ldb + q * nr;
+                for (int r = 0; r < 8; r++)
+                    memcpy(dst + r * nr, src + r * ldb, (size_t)nr * sizeof(float));
+            }
+        for (; p0 < kc; p0++)
             for (int64_t q = 0; q < full; q++)
-                memcpy(dst + q * nr * kc, src + q * nr, (size_t)nr * sizeof(float));
-        }
+                memcpy(bp + q * nr * kc + p0 * nr, b + p0 * ldb + q * nr, (size_t)nr * sizeof(float));
     }
 }
 
