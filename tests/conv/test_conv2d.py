@@ -28,6 +28,9 @@ CASES = [
     (3, 5, 6, 6, 7, (3, 3), 1, 0, 1, 1, False),         # no padding, odd channels
     (3, 4, 24, 24, 6, (1, 1), 1, 0, 1, 1, True),        # 1x1 on a map wide enough for one image per GEMM
     (3, 3, 24, 23, 5, (3, 3), 1, 1, 1, 1, True),        # 3x3, one image per GEMM
+    (2, 8, 24, 24, 6, (3, 3), 1, 1, 1, 2, True),        # one image per thread and per GEMM
+    (1, 16, 7, 7, 64, (3, 3), 1, 1, 1, 1, True),        # N = 49 < M: the GEMM's transposed route
+    (2, 16, 9, 9, 8, (3, 3), 1, 1, 1, 4, True),         # weight gradient through the dot route
 ]
 
 
