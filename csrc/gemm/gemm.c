@@ -9,7 +9,7 @@
 #include "gemm/sgemm_nt_dot.h"
 
 static const rc_sgemm_config configs[] = {
-    [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x16, "generic_4x16", 4, 16, 128, 256, 4096},
+    [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x8, "generic_4x8", 4, 8, 128, 256, 4096},
     /* 6x16: 12 ymm accumulators. B panel 256x16x4 = 16 KiB in L1 (32 KiB), A block
      * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x4080x4 = 4 MiB in L3 (32 MiB shared). */
     [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
@@ -139,6 +139,7 @@ static inline __attribute__((always_inline)) void pack_b_tile(int trans_b, int64
 static void pack_b(int trans_b, int64_t kc, int64_t nc, const float *b, int64_t ldb, int nr,
                    float *bp) {
     switch (nr) {
+    case 8: pack_b_tile(trans_b, kc, nc, b, ldb, 8, bp); break;
     case 16: pack_b_tile(trans_b, kc, nc, b, ldb, 16, bp); break;
     case 32: pack_b_tile(trans_b, kc, nc, b, ldb, 32, bp); break;
     default: pack_b_tile(trans_b, kc, nc, b, ldb, nr, bp); break;

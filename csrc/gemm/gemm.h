@@ -66,13 +66,13 @@ typedef struct {
  * forced one. */
 const rc_sgemm_config *rc_sgemm_active_config(void);
 
-/* For tests: use the named config ("generic_4x16", "avx2_6x16", "avx512_14x32",
+/* For tests: use the named config ("generic_4x8", "avx2_6x16", "avx512_14x32",
  * "generic_14x32") whatever the active ISA, or NULL to follow the ISA again. Returns -1 for an
  * unknown name or one whose instructions the active ISA lacks. Not thread-safe. */
 int rc_sgemm_force_config(const char *name);
 
-void rc_sgemm_ukernel_generic_4x16(int64_t k, const float *a, const float *b, float beta, float *c,
-                                   int64_t ldc);
+void rc_sgemm_ukernel_generic_4x8(int64_t k, const float *a, const float *b, float beta, float *c,
+                                  int64_t ldc);
 void rc_sgemm_ukernel_generic_14x32(int64_t k, const float *a, const float *b, float beta,
                                     float *c, int64_t ldc);
 void rc_sgemm_ukernel_avx2_6x16(int64_t k, const float *a, const float *b, float beta, float *c,

@@ -393,7 +393,7 @@ static PyObject *py_sgemm_force_config(PyObject *self, PyObject *arg) {
     if (arg != Py_None && !(name = PyUnicode_AsUTF8(arg))) return NULL;
     if (rc_sgemm_force_config(name) < 0) {
         PyErr_Format(PyExc_ValueError,
-                     "sgemm: unknown or unsupported kernel '%s': expected 'generic_4x16', 'generic_14x32', "
+                     "sgemm: unknown or unsupported kernel '%s': expected 'generic_4x8', 'generic_14x32', "
                      "'avx2_6x16' or 'avx512_14x32' (within the active ISA)", name);
         return NULL;
     }
