@@ -206,3 +206,16 @@ def test_binding_rejects_inconsistent_shapes():
         _C.conv2d_backward_data(np.zeros((1, 4, 6, 6), np.float32), w, (1, 3, 8, 8), (1, 1), (1, 1), (1, 1), 1)
     with pytest.raises(ValueError, match="conv2d: input must be C-contiguous"):
         _C.conv2d_forward(np.zeros((1, 3, 8, 16), np.float32)[..., ::2], w, None, (1, 1), (0, 0), (1, 1), 1)
+
+
+@pytest.mark.parametrize("case", CASES[:6], ids=ids)
+def test_conv2d_matches_its_naive_reference(isa, rng, case):
+    from resnetc import _C
+    n, c, h, w, k, ks, stride, padding, dilation, groups, bias = case
+    pair = lambda v: (v, v) if isinstance(v, int) else v  # noqa: E731
+    x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+    wt = rng.standard_normal((k, c // groups, *ks)).astype(np.float32)
+    b = rng.standard_normal(k).astype(np.float32) if bias else None
+    args = (x, wt, b, pair(stride), pair(padding), pair(dilation), groups)
+    fast, slow = _C.conv2d_forward(*args), _C.conv2d_forward_naive(*args)
+    assert np.abs(fast - slow).max() <= RTOL * np.abs(slow).max()

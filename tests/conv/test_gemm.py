@@ -182,3 +182,12 @@ def test_release_workspace_then_compute_again(rng):
     _C.release_workspace()
     c2 = _C.sgemm(a, b, np.empty_like(c))
     np.testing.assert_array_equal(c, c2)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, True), (False, True)])
+def test_engine_matches_its_naive_reference(isa, rng, trans_a, trans_b):
+    a, b, c = operands(rng, 37, 70, 300, trans_a, trans_b)
+    bias = rng.standard_normal(70).astype(np.float32)
+    fast = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 1.5, 0.5, bias, 1)
+    slow = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 1.5, 0.5, bias, 1, naive=True)
+    check(fast, slow.astype(np.float64))
