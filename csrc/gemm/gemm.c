@@ -2,6 +2,7 @@
  * Loop nest (BLIS): jc over N by NC -> pc over K by KC (pack B block) -> ic over M by MC
  * (pack A block) -> jr over NR panels -> ir over MR panels -> microkernel. */
 #include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cpu_features.h"
@@ -256,28 +257,69 @@ static void transpose_copy(float *dst, int64_t ld_dst, const float *src, int64_t
                     dst[j * ld_dst + i] = src[i * ld_src + j];
 }
 
-/* The skinny NT route: C tiles of (up to) 4 x 48, K in L1-sized chunks; threads share tiles. */
+/* The skinny NT route over K range [p_begin, p_end), into c (beta applies to the first chunk).
+ * K chunks are outermost so each chunk of A's and B's rows is read from memory once; within a
+ * chunk, 48 rows of B (192 KiB) stay in L2 while each 4-row piece of A (16 KiB, in L1) runs
+ * over them. Long chunks keep the horizontal sums and C updates rare. */
+static void nt_dot_range(rc_nt_dot_block_fn block, int64_t m, int64_t n, int64_t p_begin,
+                         int64_t p_end, float alpha, const float *a, int64_t lda, const float *b,
+                         int64_t ldb, float beta, float *c, int64_t ldc) {
+    const int64_t chunk = 1024, tile_n = 48;
+    for (int64_t p0 = p_begin; p0 < p_end; p0 += chunk) {
+        int64_t kc = min64(chunk, p_end - p0);
+        for (int64_t j0 = 0; j0 < n; j0 += tile_n)
+            for (int64_t i0 = 0; i0 < m; i0 += 4)
+                block(i0, min64(i0 + 4, m), j0, min64(j0 + tile_n, n), p0, kc, alpha, a, lda, b,
+                      ldb, beta, p0 == p_begin, c, ldc);
+    }
+}
+
+/* Threads split K (C is small, K long): each sums its range into a private C, then the
+ * private Cs are added up, each thread reducing a slice of C. */
 static rc_status sgemm_nt_dot(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                               int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                               int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
     rc_nt_dot_block_fn block = rc_isa_active() >= RC_ISA_AVX2 ? rc_nt_dot_block_avx2
                                                               : rc_nt_dot_block_generic;
-    const int64_t tile_m = 4, tile_n = 48, chunk = 1024;
-    const int64_t tiles_m = (m + tile_m - 1) / tile_m, tiles_n = (n + tile_n - 1) / tile_n;
-    const int64_t tiles = tiles_m * tiles_n;
-    int parallel = !omp_in_parallel() && tiles > 1 && 2.0 * m * n * k > 1e6;
-#pragma omp parallel for schedule(dynamic, 1) if (parallel)
-    for (int64_t t = 0; t < tiles; t++) {
-        int64_t i0 = t / tiles_n * tile_m, j0 = t % tiles_n * tile_n;
-        int64_t i1 = min64(i0 + tile_m, m), j1 = min64(j0 + tile_n, n);
-        for (int64_t p0 = 0; p0 < k; p0 += chunk)
-            block(i0, i1, j0, j1, p0, min64(chunk, k - p0), alpha, a, lda, b, ldb, beta, p0 == 0, c,
-                  ldc);
-        if (bias_kind != RC_GEMM_NO_BIAS)
-            add_bias_tile(c + i0 * ldc + j0, ldc, i1 - i0, j1 - j0,
-                          bias_kind == RC_GEMM_BIAS_ROW ? bias + i0 : bias + j0, bias_kind);
+    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (2.0 * m * n * k < 2e6 || k < 256 * threads) threads = 1;
+    if (threads <= 1) {
+        nt_dot_range(block, m, n, 0, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        add_bias_tile(c, ldc, m, n, bias, bias_kind);
+        return RC_OK;
     }
-    return RC_OK;
+    float **partial = calloc((size_t)threads, sizeof(float *));
+    if (!partial) return RC_ERR_NOMEM;
+    rc_status status = RC_OK;
+#pragma omp parallel num_threads(threads)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *mine = rc_workspace(RC_WS_DOT, (size_t)(m * n));
+        partial[t] = mine;
+        if (mine) {
+            int64_t p_begin = k * t / nt / 8 * 8, p_end = t == nt - 1 ? k : k * (t + 1) / nt / 8 * 8;
+            if (p_end > p_begin)
+                nt_dot_range(block, m, n, p_begin, p_end, 1.0f, a, lda, b, ldb, 0.0f, mine, n);
+            else
+                memset(mine, 0, (size_t)(m * n) * sizeof(float));
+        } else {
+#pragma omp atomic write
+            status = RC_ERR_NOMEM;
+        }
+#pragma omp barrier
+        if (status == RC_OK) {
+            int64_t lo = m * n * t / nt, hi = m * n * (t + 1) / nt;
+            for (int64_t idx = lo; idx < hi; idx++) {
+                float sum = 0.0f;
+                for (int u = 0; u < nt; u++) sum += partial[u][idx];
+                float *dst = c + idx / n * ldc + idx % n;
+                *dst = beta == 0.0f ? alpha * sum : alpha * sum + beta * *dst;
+            }
+        }
+    }
+    free(partial);
+    if (status == RC_OK) add_bias_tile(c, ldc, m, n, bias, bias_kind);
+    return status;
 }
 
 rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
