@@ -191,3 +191,19 @@ def test_engine_matches_its_naive_reference(isa, rng, trans_a, trans_b):
     fast = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 1.5, 0.5, bias, 1)
     slow = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 1.5, 0.5, bias, 1, naive=True)
     check(fast, slow.astype(np.float64))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("m,n,k", [(20, 30, 5003), (1, 9, 3000), (64, 147, 2048)])
+def test_sgemm_dot_route_long_k(isa, rng, threads, m, n, k):
+    # A @ B^T with few outputs and a long K: dot products, threads splitting K when there are 2.
+    a, b, c = operands(rng, m, n, k, False, True)
+    bias = rng.standard_normal(n).astype(np.float32)
+    ref = reference(a, b, c, False, True, 0.75, -1.0, bias, 1)
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(threads)
+    try:
+        _C.sgemm(a, b, c, False, True, 0.75, -1.0, bias, 1)
+    finally:
+        resnetc.set_num_threads(previous)
+    check(c, ref)
