@@ -17,7 +17,9 @@ RTOL = 2e-5
 CASES = [
     (1, 3, 8, 8, 4, (3, 3), 1, 1, 1, 1, True),          # 3x3 same-size
     (3, 4, 9, 7, 6, (3, 3), 2, 1, 1, 2, False),         # stride 2, groups 2, non-square, odd batch
-    (2, 8, 10, 10, 8, (3, 3), 1, 1, 1, 8, True),        # depthwise
+    (2, 8, 10, 10, 8, (3, 3), 1, 1, 1, 8, True),        # depthwise (direct kernels)
+    (2, 4, 9, 8, 8, (3, 3), 2, 1, 1, 4, True),          # depthwise, channel multiplier 2, stride 2
+    (1, 3, 11, 12, 3, (5, 5), 1, 2, 2, 3, False),       # depthwise 5x5, dilation 2
     (3, 8, 7, 9, 16, (3, 3), 1, 1, 1, 4, True),         # groups 4, channel multiplier 4
     (2, 4, 6, 6, 8, (1, 1), 1, 0, 1, 1, True),          # 1x1 stride 1: no im2col
     (3, 8, 5, 7, 4, (1, 1), 1, 0, 1, 2, False),         # 1x1 stride 1 grouped
