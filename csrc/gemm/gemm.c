@@ -2,16 +2,20 @@
  * Loop nest (BLIS): jc over N by NC -> pc over K by KC (pack B block) -> ic over M by MC
  * (pack A block) -> jr over NR panels -> ir over MR panels -> microkernel. */
 #include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cpu_features.h"
 #include "gemm/gemm.h"
+#include "gemm/sgemm_nt_dot.h"
 
 static const rc_sgemm_config configs[] = {
-    [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x16, "generic_4x16", 4, 16, 128, 256, 4096},
+    [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x8, "generic_4x8", 4, 8, 128, 256, 4096},
     /* 6x16: 12 ymm accumulators. B panel 256x16x4 = 16 KiB in L1 (32 KiB), A block
-     * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x4080x4 = 4 MiB in L3 (32 MiB shared). */
-    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 4080},
+     * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x1024x4 = 1 MiB in L2/L3 (NC 1024 measured
+     * a little faster than 4080 on ResNet shapes: the block is packed and reread while warm). */
+    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
+                     rc_sgemm_pack_bt16_avx2},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096},
 };
@@ -43,6 +47,10 @@ int rc_sgemm_force_config(const char *name) {
 }
 
 static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+#ifndef RC_NT_DOT_MAX_OUTPUTS
+#define RC_NT_DOT_MAX_OUTPUTS 12288
+#endif
 
 /* Packs rows [0, mc) x cols [0, kc) of op(A) (already offset to the block) into MR-tall
  * micro-panels, scaled by alpha, zero-padding the last panel. ap is ceil(mc/MR)*MR x kc.
@@ -92,8 +100,7 @@ static inline __attribute__((always_inline)) void pack_b_tile(int trans_b, int64
         int64_t cols = min64(nr, nc - j0);
         float *dst = bp + j0 * kc;
         if (!trans_b && cols == nr) {
-            for (int64_t p = 0; p < kc; p++)
-                for (int j = 0; j < nr; j++) dst[p * nr + j] = b[p * ldb + j0 + j];
+            continue; /* full panels of a row-major B: copied row by row below */
         } else if (!trans_b) {
             for (int64_t p = 0; p < kc; p++) {
                 const float *src = b + p * ldb + j0;
@@ -112,11 +119,29 @@ static inline __attribute__((always_inline)) void pack_b_tile(int trans_b, int64
                 for (int64_t p = 0; p < kc; p++) dst[p * nr + j] = 0.0f;
         }
     }
+    if (!trans_b) {
+        /* Eight rows at a time: reads are eight contiguous streams along the rows of B and
+         * writes are 8*NR contiguous floats per panel. (Walking down one panel at a time reads
+         * with a large stride, which defeats the prefetchers; one row at a time scatters
+         * single writes over every panel.) */
+        int64_t full = nc / nr, p0 = 0;
+        for (; p0 + 8 <= kc; p0 += 8)
+            for (int64_t q = 0; q < full; q++) {
+                float *dst = bp + q * nr * kc + p0 * nr;
+                const float *src = b + p0 * ldb + q * nr;
+                for (int r = 0; r < 8; r++)
+                    memcpy(dst + r * nr, src + r * ldb, (size_t)nr * sizeof(float));
+            }
+        for (; p0 < kc; p0++)
+            for (int64_t q = 0; q < full; q++)
+                memcpy(bp + q * nr * kc + p0 * nr, b + p0 * ldb + q * nr, (size_t)nr * sizeof(float));
+    }
 }
 
 static void pack_b(int trans_b, int64_t kc, int64_t nc, const float *b, int64_t ldb, int nr,
                    float *bp) {
     switch (nr) {
+    case 8: pack_b_tile(trans_b, kc, nc, b, ldb, 8, bp); break;
     case 16: pack_b_tile(trans_b, kc, nc, b, ldb, 16, bp); break;
     case 32: pack_b_tile(trans_b, kc, nc, b, ldb, 32, bp); break;
     default: pack_b_tile(trans_b, kc, nc, b, ldb, nr, bp); break;
@@ -159,7 +184,9 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
     const int mr = cfg->mr, nr = cfg->nr;
     const int64_t mc_max = min64(cfg->mc, (m + mr - 1) / mr * mr);
     const int64_t nc_max = min64(cfg->nc, (n + nr - 1) / nr * nr);
-    const int64_t kc_max = min64(cfg->kc, k);
+    /* Even K blocks (576 -> 3 x 192, not 256 + 256 + 64): a short last block would pay a full
+     * C-tile load/store for little work. */
+    const int64_t k_blocks = (k + cfg->kc - 1) / cfg->kc, kc_max = (k + k_blocks - 1) / k_blocks;
     float *ap = rc_workspace(RC_WS_PACK_A, (size_t)(mc_max * kc_max));
     float *bp = rc_workspace(RC_WS_PACK_B, (size_t)(kc_max * nc_max));
     if (!ap || !bp) return RC_ERR_NOMEM;
@@ -167,11 +194,19 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
 
     for (int64_t jc = 0; jc < n; jc += cfg->nc) {
         int64_t nc = min64(cfg->nc, n - jc);
-        for (int64_t pc = 0; pc < k; pc += cfg->kc) {
-            int64_t kc = min64(cfg->kc, k - pc);
+        for (int64_t pc = 0; pc < k; pc += kc_max) {
+            int64_t kc = min64(kc_max, k - pc);
             float beta_pc = pc == 0 ? beta : 1.0f;
             int last_pc = pc + kc >= k;
             const float *bsrc = trans_b ? b + jc * ldb + pc : b + pc * ldb + jc;
+            if (trans_b && cfg->pack_bt) {
+                int64_t full = nc / nr;
+                cfg->pack_bt(kc, full, bsrc, ldb, bp);
+                if (nc > full * nr)
+                    pack_b(trans_b, kc, nc - full * nr, bsrc + full * nr * ldb, ldb, nr, bp + full * nr * kc);
+            } else {
+                pack_b(trans_b, kc, nc, bsrc, ldb, nr, bp);
+            }
             for (int64_t ic = 0; ic < m; ic += cfg->mc) {
                 int64_t mc = min64(cfg->mc, m - ic);
                 const float *asrc = trans_a ? a + pc * lda + ic : a + ic * lda + pc;
@@ -179,11 +214,6 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
                 for (int64_t jr = 0; jr < nc; jr += nr) {
                     int64_t cols = min64(nr, nc - jr);
                     const float *bpanel = bp + jr * kc;
-                    /* The first A block packs each B panel just before using it, so the panel
-                     * is still in L1 for its first pass (all of it when M fits one block). */
-                    if (ic == 0)
-                        pack_b(trans_b, kc, cols, trans_b ? bsrc + jr * ldb : bsrc + jr, ldb, nr,
-                               bp + jr * kc);
                     for (int64_t ir = 0; ir < mc; ir += mr) {
                         int64_t rows = min64(mr, mc - ir);
                         const float *apanel = ap + ir * kc;
@@ -228,12 +258,83 @@ static void transpose_copy(float *dst, int64_t ld_dst, const float *src, int64_t
                     dst[j * ld_dst + i] = src[i * ld_src + j];
 }
 
+/* The skinny NT route over K range [p_begin, p_end), into c (beta applies to the first chunk).
+ * K chunks are outermost so each chunk of A's and B's rows is read from memory once; within a
+ * chunk, 48 rows of B (192 KiB) stay in L2 while each 4-row piece of A (16 KiB, in L1) runs
+ * over them. Long chunks keep the horizontal sums and C updates rare. */
+static void nt_dot_range(rc_nt_dot_block_fn block, int64_t m, int64_t n, int64_t p_begin,
+                         int64_t p_end, float alpha, const float *a, int64_t lda, const float *b,
+                         int64_t ldb, float beta, float *c, int64_t ldc) {
+    const int64_t chunk = 1024, tile_n = 48;
+    for (int64_t p0 = p_begin; p0 < p_end; p0 += chunk) {
+        int64_t kc = min64(chunk, p_end - p0);
+        for (int64_t j0 = 0; j0 < n; j0 += tile_n)
+            for (int64_t i0 = 0; i0 < m; i0 += 4)
+                block(i0, min64(i0 + 4, m), j0, min64(j0 + tile_n, n), p0, kc, alpha, a, lda, b,
+                      ldb, beta, p0 == p_begin, c, ldc);
+    }
+}
+
+/* Threads split K (C is small, K long): each sums its range into a private C, then the
+ * private Cs are added up, each thread reducing a slice of C. */
+static rc_status sgemm_nt_dot(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                              int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                              int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
+    rc_nt_dot_block_fn block = rc_isa_active() >= RC_ISA_AVX2 ? rc_nt_dot_block_avx2
+                                                              : rc_nt_dot_block_generic;
+    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (2.0 * m * n * k < 2e6 || k < 256 * threads) threads = 1;
+    if (threads <= 1) {
+        nt_dot_range(block, m, n, 0, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        add_bias_tile(c, ldc, m, n, bias, bias_kind);
+        return RC_OK;
+    }
+    float **partial = calloc((size_t)threads, sizeof(float *));
+    if (!partial) return RC_ERR_NOMEM;
+    rc_status status = RC_OK;
+#pragma omp parallel num_threads(threads)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *mine = rc_workspace(RC_WS_DOT, (size_t)(m * n));
+        partial[t] = mine;
+        if (mine) {
+            int64_t p_begin = k * t / nt / 8 * 8, p_end = t == nt - 1 ? k : k * (t + 1) / nt / 8 * 8;
+            if (p_end > p_begin)
+                nt_dot_range(block, m, n, p_begin, p_end, 1.0f, a, lda, b, ldb, 0.0f, mine, n);
+            else
+                memset(mine, 0, (size_t)(m * n) * sizeof(float));
+        } else {
+#pragma omp atomic write
+            status = RC_ERR_NOMEM;
+        }
+#pragma omp barrier
+        if (status == RC_OK) {
+            int64_t lo = m * n * t / nt, hi = m * n * (t + 1) / nt;
+            for (int64_t idx = lo; idx < hi; idx++) {
+                float sum = 0.0f;
+                for (int u = 0; u < nt; u++) sum += partial[u][idx];
+                float *dst = c + idx / n * ldc + idx % n;
+                *dst = beta == 0.0f ? alpha * sum : alpha * sum + beta * *dst;
+            }
+        }
+    }
+    free(partial);
+    if (status == RC_OK) add_bias_tile(c, ldc, m, n, bias, bias_kind);
+    return status;
+}
+
 rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                    int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
     if (m < 0 || n < 0 || k < 0) return RC_ERR_ARGUMENT;
     if (m == 0 || n == 0) return RC_OK;
     const rc_sgemm_config *cfg = rc_sgemm_active_config();
+
+    /* Few outputs, a long reduction, both operands' rows along K: dot products beat packing
+     * both operands to use each element a few times. */
+    if (!trans_a && trans_b && k >= 64 && alpha != 0.0f && m * n <= RC_NT_DOT_MAX_OUTPUTS &&
+        !forced)
+        return sgemm_nt_dot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, bias_kind);
 
     /* A narrow C (e.g. N = 49 for a 7x7 feature map against NR = 16) wastes most of its last
      * column of tiles. Then compute C^T = op(B)^T op(A)^T into scratch, whose wide side is

@@ -1,6 +1,6 @@
 /* Portable microkernels in plain C the compiler can vectorise with baseline SSE2; also the
  * readable statement of the microkernel contract (gemm.h).
- * 4 x 16 is the generic ISA's tile. 14 x 32 has the AVX-512 kernel's geometry: tests run the
+ * 4 x 8 is the generic ISA's tile (32 accumulators: 8 SSE registers; 4 x 16 spills). 14 x 32 has the AVX-512 kernel's geometry: tests run the
  * driver with it (rc_sgemm_force_config) so packing and edge tiles for that geometry are
  * checked on machines without AVX-512. */
 #include "gemm/gemm.h"
@@ -23,5 +23,5 @@
         }                                                                                         \
     }
 
-RC_GENERIC_UKERNEL(rc_sgemm_ukernel_generic_4x16, 4, 16)
+RC_GENERIC_UKERNEL(rc_sgemm_ukernel_generic_4x8, 4, 8)
 RC_GENERIC_UKERNEL(rc_sgemm_ukernel_generic_14x32, 14, 32)

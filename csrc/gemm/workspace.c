@@ -1,5 +1,6 @@
 /* Per-thread grow-only scratch buffers (packing panels, im2col columns). OpenMP keeps its
  * worker threads alive, so after the first step of training no call allocates. */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,4 +29,10 @@ void rc_workspace_release(void) {
         buffers[s] = NULL;
         capacity[s] = 0;
     }
+}
+
+void rc_workspace_release_all(void) {
+    rc_workspace_release();
+#pragma omp parallel
+    rc_workspace_release();
 }

@@ -162,6 +162,10 @@ static rc_status forward_images(float *out, const float *inp, const float *weigh
 rc_status rc_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
                             const rc_conv2d_shape *s) {
     rc_status status = RC_OK;
+    if (s->groups == s->c && s->groups > 1) {
+        rc_conv2d_depthwise_forward(out, inp, weight, bias, s);
+        return RC_OK;
+    }
     if (!images_in_parallel(s->n)) return forward_images(out, inp, weight, bias, s, 0, s->n);
 #pragma omp parallel
     {
@@ -213,6 +217,10 @@ static rc_status backward_data_images(float *dinp, const float *dout, const floa
 rc_status rc_conv2d_backward_data(float *dinp, const float *dout, const float *weight,
                                   const rc_conv2d_shape *s) {
     rc_status status = RC_OK;
+    if (s->groups == s->c && s->groups > 1) {
+        rc_conv2d_depthwise_backward_data(dinp, dout, weight, s);
+        return RC_OK;
+    }
     if (!images_in_parallel(s->n)) return backward_data_images(dinp, dout, weight, s, 0, s->n);
 #pragma omp parallel
     {

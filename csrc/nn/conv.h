@@ -5,7 +5,8 @@
  *   forward          out_g   = W_g   @ col_g                 (+ bias, fused in the GEMM)
  *   backward-data    dcol_g  = W_g^T @ dout_g ; dinp += col2im(dcol)
  *   backward-weight  dW_g   += dout_g @ col_g^T ; dbias += sum over (n, oh, ow) of dout
- * A 1x1, stride-1, unpadded convolution skips im2col: the image itself is col.
+ * A 1x1, stride-1, unpadded convolution skips im2col: the image itself is col. Depthwise
+ * convolutions (groups == C) skip the GEMM in forward and backward-data (conv_depthwise.c).
  * Small feature maps are unfolded a chunk of images at a time, side by side, so the GEMM's N
  * stays >= 512 (a 7x7 map alone would give N = 49).
  * Threads take contiguous ranges of images (one column buffer each, serial GEMMs) when the
@@ -48,6 +49,13 @@ rc_status rc_conv2d_backward_data(float *dinp, const float *dout, const float *w
  * inp is (N, C, H, W) */
 rc_status rc_conv2d_backward_weight(float *dweight, float *dbias, const float *dout,
                                     const float *inp, const rc_conv2d_shape *s);
+
+/* Depthwise (s->groups == s->c) direct kernels, used by forward and backward-data above; same
+ * contracts (out overwritten, dinp accumulated). */
+void rc_conv2d_depthwise_forward(float *out, const float *inp, const float *weight,
+                                 const float *bias, const rc_conv2d_shape *s);
+void rc_conv2d_depthwise_backward_data(float *dinp, const float *dout, const float *weight,
+                                       const rc_conv2d_shape *s);
 
 /* The readable reference: seven nested loops, same contract as rc_conv2d_forward. */
 void rc_conv2d_forward_naive(float *out, const float *inp, const float *weight, const float *bias,

@@ -45,12 +45,12 @@ static PyArrayObject *check_matrix(PyObject *obj, const char *what, int writeabl
 }
 
 static PyObject *py_sgemm(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *kwlist[] = {"a", "b", "c", "trans_a", "trans_b", "alpha", "beta", "bias", "bias_axis", NULL};
+    static char *kwlist[] = {"a", "b", "c", "trans_a", "trans_b", "alpha", "beta", "bias", "bias_axis", "naive", NULL};
     PyObject *a_obj, *b_obj, *c_obj, *bias_obj = Py_None;
-    int trans_a = 0, trans_b = 0, bias_axis = 0;
+    int trans_a = 0, trans_b = 0, bias_axis = 0, naive = 0;
     float alpha = 1.0f, beta = 0.0f;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|ppffOi:sgemm", kwlist, &a_obj, &b_obj, &c_obj,
-                                     &trans_a, &trans_b, &alpha, &beta, &bias_obj, &bias_axis))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|ppffOip:sgemm", kwlist, &a_obj, &b_obj, &c_obj,
+                                     &trans_a, &trans_b, &alpha, &beta, &bias_obj, &bias_axis, &naive))
         return NULL;
     int64_t lda, ldb, ldc;
     PyArrayObject *a = check_matrix(a_obj, "sgemm: a", 0, &lda);
@@ -82,10 +82,14 @@ static PyObject *py_sgemm(PyObject *self, PyObject *args, PyObject *kwargs) {
         bias = RC_DATA_F32(bias_arr);
         kind = bias_axis == 0 ? RC_GEMM_BIAS_ROW : RC_GEMM_BIAS_COL;
     }
-    rc_status status;
+    rc_status status = RC_OK;
     Py_BEGIN_ALLOW_THREADS
-    status = rc_sgemm(trans_a, trans_b, m, n, k, alpha, RC_DATA_F32(a), lda, RC_DATA_F32(b), ldb, beta,
-                      RC_DATA_F32(c), ldc, bias, kind);
+    if (naive)
+        rc_sgemm_naive(trans_a, trans_b, m, n, k, alpha, RC_DATA_F32(a), lda, RC_DATA_F32(b), ldb, beta,
+                       RC_DATA_F32(c), ldc, bias, kind);
+    else
+        status = rc_sgemm(trans_a, trans_b, m, n, k, alpha, RC_DATA_F32(a), lda, RC_DATA_F32(b), ldb, beta,
+                          RC_DATA_F32(c), ldc, bias, kind);
     Py_END_ALLOW_THREADS
     if (rc_raise_status(status, "sgemm") < 0) return NULL;
     Py_INCREF(c_obj);
@@ -158,7 +162,7 @@ static int parse_shape4(PyObject *obj, const char *what, int64_t out[4]) {
     return 0;
 }
 
-static PyObject *py_conv2d_forward(PyObject *self, PyObject *args) {
+static PyObject *conv2d_forward(PyObject *args, int naive) {
     PyObject *x_obj, *w_obj, *b_obj, *stride, *padding, *dilation;
     Py_ssize_t groups;
     if (!PyArg_ParseTuple(args, "OOOOOOn:conv2d_forward", &x_obj, &w_obj, &b_obj, &stride, &padding, &dilation, &groups))
@@ -184,9 +188,10 @@ static PyObject *py_conv2d_forward(PyObject *self, PyObject *args) {
     npy_intp odims[4] = {s.n, s.k, s.oh, s.ow};
     PyArrayObject *out = rc_new_array(4, odims, NPY_FLOAT32, 0);
     if (!out) return NULL;
-    rc_status status;
+    rc_status status = RC_OK;
     Py_BEGIN_ALLOW_THREADS
-    status = rc_conv2d_forward(RC_DATA_F32(out), RC_DATA_F32(x), RC_DATA_F32(w), bias, &s);
+    if (naive) rc_conv2d_forward_naive(RC_DATA_F32(out), RC_DATA_F32(x), RC_DATA_F32(w), bias, &s);
+    else status = rc_conv2d_forward(RC_DATA_F32(out), RC_DATA_F32(x), RC_DATA_F32(w), bias, &s);
     Py_END_ALLOW_THREADS
     if (rc_raise_status(status, "conv2d forward") < 0) {
         Py_DECREF(out);
@@ -194,6 +199,10 @@ static PyObject *py_conv2d_forward(PyObject *self, PyObject *args) {
     }
     return (PyObject *)out;
 }
+
+static PyObject *py_conv2d_forward(PyObject *self, PyObject *args) { return conv2d_forward(args, 0); }
+
+static PyObject *py_conv2d_forward_naive(PyObject *self, PyObject *args) { return conv2d_forward(args, 1); }
 
 static PyObject *py_conv2d_backward_data(PyObject *self, PyObject *args) {
     PyObject *dy_obj, *w_obj, *shape_obj, *stride, *padding, *dilation;
@@ -393,23 +402,36 @@ static PyObject *py_sgemm_force_config(PyObject *self, PyObject *arg) {
     if (arg != Py_None && !(name = PyUnicode_AsUTF8(arg))) return NULL;
     if (rc_sgemm_force_config(name) < 0) {
         PyErr_Format(PyExc_ValueError,
-                     "sgemm: unknown or unsupported kernel '%s': expected 'generic_4x16', 'generic_14x32', "
+                     "sgemm: unknown or unsupported kernel '%s': expected 'generic_4x8', 'generic_14x32', "
                      "'avx2_6x16' or 'avx512_14x32' (within the active ISA)", name);
         return NULL;
     }
     Py_RETURN_NONE;
 }
 
+static PyObject *py_release_workspace(PyObject *self, PyObject *noargs) {
+    Py_BEGIN_ALLOW_THREADS
+    rc_workspace_release_all();
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
 PyMethodDef rc_conv_methods[] = {
+    {"release_workspace", py_release_workspace, METH_NOARGS,
+     "Frees the GEMM/conv scratch buffers (packing panels, im2col columns) of this thread and its "
+     "OpenMP team; they grow back on the next call."},
     {"_sgemm_force_config", py_sgemm_force_config, METH_O,
      "For tests: use the named GEMM kernel config whatever the ISA, or None to follow the ISA."},
     {"fma_peak", py_fma_peak, METH_O, "fma_peak(iterations) -> GFLOP/s of register-only FMA loops on all threads."},
     {"sgemm", (PyCFunction)(void (*)(void))py_sgemm, METH_VARARGS | METH_KEYWORDS,
-     "sgemm(a, b, c, trans_a=False, trans_b=False, alpha=1, beta=0, bias=None, bias_axis=0) -> c\n"
-     "c = alpha * op(a) @ op(b) + beta * c (+ bias per row or column), in place; returns c."},
+     "sgemm(a, b, c, trans_a=False, trans_b=False, alpha=1, beta=0, bias=None, bias_axis=0, naive=False) -> c\n"
+     "c = alpha * op(a) @ op(b) + beta * c (+ bias per row or column), in place; returns c.\n"
+     "naive=True runs the triple-loop reference instead of the engine."},
     {"sgemm_config", py_sgemm_config, METH_NOARGS, "The microkernel and blocking of the active ISA."},
     {"conv2d_forward", py_conv2d_forward, METH_VARARGS,
      "conv2d_forward(input, weight, bias|None, (sh, sw), (ph, pw), (dh, dw), groups) -> output"},
+    {"conv2d_forward_naive", py_conv2d_forward_naive, METH_VARARGS,
+     "The direct seven-loop reference of conv2d_forward, same arguments."},
     {"conv2d_backward_data", py_conv2d_backward_data, METH_VARARGS,
      "conv2d_backward_data(grad_output, weight, input_shape, stride, padding, dilation, groups) -> grad_input"},
     {"conv2d_backward_weight", py_conv2d_backward_weight, METH_VARARGS,

@@ -17,7 +17,9 @@ RTOL = 2e-5
 CASES = [
     (1, 3, 8, 8, 4, (3, 3), 1, 1, 1, 1, True),          # 3x3 same-size
     (3, 4, 9, 7, 6, (3, 3), 2, 1, 1, 2, False),         # stride 2, groups 2, non-square, odd batch
-    (2, 8, 10, 10, 8, (3, 3), 1, 1, 1, 8, True),        # depthwise
+    (2, 8, 10, 10, 8, (3, 3), 1, 1, 1, 8, True),        # depthwise (direct kernels)
+    (2, 4, 9, 8, 8, (3, 3), 2, 1, 1, 4, True),          # depthwise, channel multiplier 2, stride 2
+    (1, 3, 11, 12, 3, (5, 5), 1, 2, 2, 3, False),       # depthwise 5x5, dilation 2
     (3, 8, 7, 9, 16, (3, 3), 1, 1, 1, 4, True),         # groups 4, channel multiplier 4
     (2, 4, 6, 6, 8, (1, 1), 1, 0, 1, 1, True),          # 1x1 stride 1: no im2col
     (3, 8, 5, 7, 4, (1, 1), 1, 0, 1, 2, False),         # 1x1 stride 1 grouped
@@ -28,6 +30,9 @@ CASES = [
     (3, 5, 6, 6, 7, (3, 3), 1, 0, 1, 1, False),         # no padding, odd channels
     (3, 4, 24, 24, 6, (1, 1), 1, 0, 1, 1, True),        # 1x1 on a map wide enough for one image per GEMM
     (3, 3, 24, 23, 5, (3, 3), 1, 1, 1, 1, True),        # 3x3, one image per GEMM
+    (2, 8, 24, 24, 6, (3, 3), 1, 1, 1, 2, True),        # one image per thread and per GEMM
+    (1, 16, 7, 7, 64, (3, 3), 1, 1, 1, 1, True),        # N = 49 < M: the GEMM's transposed route
+    (2, 16, 9, 9, 8, (3, 3), 1, 1, 1, 4, True),         # weight gradient through the dot route
 ]
 
 
@@ -203,3 +208,16 @@ def test_binding_rejects_inconsistent_shapes():
         _C.conv2d_backward_data(np.zeros((1, 4, 6, 6), np.float32), w, (1, 3, 8, 8), (1, 1), (1, 1), (1, 1), 1)
     with pytest.raises(ValueError, match="conv2d: input must be C-contiguous"):
         _C.conv2d_forward(np.zeros((1, 3, 8, 16), np.float32)[..., ::2], w, None, (1, 1), (0, 0), (1, 1), 1)
+
+
+@pytest.mark.parametrize("case", CASES[:6], ids=ids)
+def test_conv2d_matches_its_naive_reference(isa, rng, case):
+    from resnetc import _C
+    n, c, h, w, k, ks, stride, padding, dilation, groups, bias = case
+    pair = lambda v: (v, v) if isinstance(v, int) else v  # noqa: E731
+    x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+    wt = rng.standard_normal((k, c // groups, *ks)).astype(np.float32)
+    b = rng.standard_normal(k).astype(np.float32) if bias else None
+    args = (x, wt, b, pair(stride), pair(padding), pair(dilation), groups)
+    fast, slow = _C.conv2d_forward(*args), _C.conv2d_forward_naive(*args)
+    assert np.abs(fast - slow).max() <= RTOL * np.abs(slow).max()

@@ -174,3 +174,36 @@ def test_conv2d_with_avx512_geometry(avx512_geometry, rng):
 def test_force_config_rejects_unknown_names():
     with pytest.raises(ValueError, match="unknown or unsupported kernel 'sse_2x2'"):
         _C._sgemm_force_config("sse_2x2")
+
+
+def test_release_workspace_then_compute_again(rng):
+    a, b, c = operands(rng, 40, 50, 60, False, False)
+    _C.sgemm(a, b, c)
+    _C.release_workspace()
+    c2 = _C.sgemm(a, b, np.empty_like(c))
+    np.testing.assert_array_equal(c, c2)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, True), (False, True)])
+def test_engine_matches_its_naive_reference(isa, rng, trans_a, trans_b):
+    a, b, c = operands(rng, 37, 70, 300, trans_a, trans_b)
+    bias = rng.standard_normal(70).astype(np.float32)
+    fast = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 1.5, 0.5, bias, 1)
+    slow = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 1.5, 0.5, bias, 1, naive=True)
+    check(fast, slow.astype(np.float64))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("m,n,k", [(20, 30, 5003), (1, 9, 3000), (64, 147, 2048)])
+def test_sgemm_dot_route_long_k(isa, rng, threads, m, n, k):
+    # A @ B^T with few outputs and a long K: dot products, threads splitting K when there are 2.
+    a, b, c = operands(rng, m, n, k, False, True)
+    bias = rng.standard_normal(n).astype(np.float32)
+    ref = reference(a, b, c, False, True, 0.75, -1.0, bias, 1)
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(threads)
+    try:
+        _C.sgemm(a, b, c, False, True, 0.75, -1.0, bias, 1)
+    finally:
+        resnetc.set_num_threads(previous)
+    check(c, ref)
