@@ -4,7 +4,8 @@ import os as _os
 from resnetc import _C
 from resnetc.tensor import (Tensor, as_array, cat, enable_grad, float32, float64, from_numpy, int64,
                             is_grad_enabled, no_grad, set_grad_enabled, stack, tensor, uint8)
-from resnetc.random import manual_seed, rand, randn, zeros, ones, empty, arange
+from resnetc.random import arange, empty, manual_seed, ones, rand, randn, zeros
+from resnetc.serialization import load, load_torch_state_dict, save, save_torch_state_dict
 
 __version__ = "0.1.0"
 

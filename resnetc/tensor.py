@@ -81,6 +81,16 @@ def as_array(x):
     return x.array if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _operand(x):
+    """An op's operand: a Tensor's array; Python numbers stay Python numbers, so that under
+    NumPy's promotion rules `float32_tensor * 2.0` stays float32, as in torch."""
+    if isinstance(x, Tensor):
+        return x.array
+    if isinstance(x, (bool, int, float)):
+        return x
+    return np.asarray(x)
+
+
 def record(out, inputs, backward):
     """Wraps the ndarray `out` of an op as a Tensor and puts it on the tape.
 
@@ -471,25 +481,27 @@ def from_numpy(array):
 
 # ---------------------------------------------------------------------- differentiable ops
 def add(a, b):
-    sa, sb = np.shape(as_array(a)), np.shape(as_array(b))
-    return record(np.add(as_array(a), as_array(b)), (a, b),
+    xa, xb = _operand(a), _operand(b)
+    sa, sb = np.shape(xa), np.shape(xb)
+    return record(np.add(xa, xb), (a, b),
                   lambda g: (_unbroadcast(g, sa), _unbroadcast(g, sb)))
 
 
 def sub(a, b):
-    sa, sb = np.shape(as_array(a)), np.shape(as_array(b))
-    return record(np.subtract(as_array(a), as_array(b)), (a, b),
+    xa, xb = _operand(a), _operand(b)
+    sa, sb = np.shape(xa), np.shape(xb)
+    return record(np.subtract(xa, xb), (a, b),
                   lambda g: (_unbroadcast(g, sa), _unbroadcast(-g, sb)))
 
 
 def mul(a, b):
-    xa, xb = as_array(a), as_array(b)
+    xa, xb = _operand(a), _operand(b)
     return record(xa * xb, (a, b),
                   lambda g: (_unbroadcast(g * xb, np.shape(xa)), _unbroadcast(g * xa, np.shape(xb))))
 
 
 def div(a, b):
-    xa, xb = as_array(a), as_array(b)
+    xa, xb = _operand(a), _operand(b)
     return record(xa / xb, (a, b),
                   lambda g: (_unbroadcast(g / xb, np.shape(xa)), _unbroadcast(-g * xa / (xb * xb), np.shape(xb))))
 

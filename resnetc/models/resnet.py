@@ -138,9 +138,9 @@ def _resnet(arch, block, layers, weights, progress, kwargs):
 
 
 def _pop_pretrained(weights, kwargs):
-    """torchvision's deprecated pretrained=True means weights="DEFAULT"."""
+    """torchvision's deprecated pretrained=True means weights="IMAGENET1K_V1"."""
     if kwargs.pop("pretrained", False) and weights is None:
-        return "DEFAULT"
+        return "IMAGENET1K_V1"
     return weights
 
 

@@ -15,13 +15,16 @@ class BatchNorm2d(Module):
 
     _expected_ndim = 4
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, *, bias=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(np.ones(num_features, np.float32))
-            self.bias = Parameter(np.zeros(num_features, np.float32))
+            if bias:
+                self.bias = Parameter(np.zeros(num_features, np.float32))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -44,7 +47,8 @@ class BatchNorm2d(Module):
         self.reset_running_stats()
         if self.affine:
             self.weight.array[...] = 1
-            self.bias.array[...] = 0
+            if self.bias is not None:
+                self.bias.array[...] = 0
 
     def forward(self, input):
         if input.ndim != self._expected_ndim:
@@ -62,7 +66,7 @@ class BatchNorm2d(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(BatchNorm2d):

@@ -1,0 +1,413 @@
+/* The GEMM driver: blocking, packing, edge tiles, epilogue, threading, ISA dispatch.
+ * Loop nest (BLIS): jc over N by NC -> pc over K by KC (pack B block) -> ic over M by MC
+ * (pack A block) -> jr over NR panels -> ir over MR panels -> microkernel. */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cpu_features.h"
+#include "gemm/gemm.h"
+#include "gemm/sgemm_nt_dot.h"
+
+static const rc_sgemm_config configs[] = {
+    [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x8, "generic_4x8", 4, 8, 128, 256, 4096},
+    /* 6x16: 12 ymm accumulators. B panel 256x16x4 = 16 KiB in L1 (32 KiB), A block
+     * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x1024x4 = 1 MiB in L2/L3 (NC 1024 measured
+     * a little faster than 4080 on ResNet shapes: the block is packed and reread while warm). */
+    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
+                     rc_sgemm_pack_bt16_avx2},
+    /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
+    [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096},
+};
+
+/* The AVX-512 geometry in portable C, for tests of the driver (see rc_sgemm_force_config). */
+static const rc_sgemm_config generic_14x32 = {rc_sgemm_ukernel_generic_14x32, "generic_14x32",
+                                              14, 32, 168, 256, 4096};
+static const rc_sgemm_config *forced;
+
+const rc_sgemm_config *rc_sgemm_active_config(void) {
+    return forced ? forced : &configs[rc_isa_active()];
+}
+
+int rc_sgemm_force_config(const char *name) {
+    if (!name) {
+        forced = NULL;
+        return 0;
+    }
+    if (strcmp(name, generic_14x32.name) == 0) {
+        forced = &generic_14x32;
+        return 0;
+    }
+    for (int isa = RC_ISA_GENERIC; isa <= (int)rc_isa_active(); isa++)
+        if (strcmp(name, configs[isa].name) == 0) {
+            forced = &configs[isa];
+            return 0;
+        }
+    return -1;
+}
+
+static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+#ifndef RC_NT_DOT_MAX_OUTPUTS
+#define RC_NT_DOT_MAX_OUTPUTS 12288
+#endif
+
+/* Packs rows [0, mc) x cols [0, kc) of op(A) (already offset to the block) into MR-tall
+ * micro-panels, scaled by alpha, zero-padding the last panel. ap is ceil(mc/MR)*MR x kc.
+ * always_inline + a switch on the tile size below give each ISA a copy with constant MR. */
+static inline __attribute__((always_inline)) void pack_a_tile(int trans_a, int64_t mc, int64_t kc,
+                                                              float alpha, const float *a,
+                                                              int64_t lda, const int mr, float *ap) {
+    for (int64_t i0 = 0; i0 < mc; i0 += mr) {
+        int64_t rows = min64(mr, mc - i0);
+        float *dst = ap + i0 * kc;
+        if (rows == mr && !trans_a) {
+            /* A[i][p] at a[i*lda + p]: MR row streams, interleaved column by column. */
+            const float *src = a + i0 * lda;
+            for (int64_t p = 0; p < kc; p++)
+                for (int i = 0; i < mr; i++) dst[p * mr + i] = alpha * src[i * lda + p];
+        } else if (rows == mr) {
+            /* A[i][p] at a[p*lda + i]: each column of the panel is contiguous. */
+            for (int64_t p = 0; p < kc; p++)
+                for (int i = 0; i < mr; i++) dst[p * mr + i] = alpha * a[p * lda + i0 + i];
+        } else {
+            for (int64_t p = 0; p < kc; p++) {
+                int64_t i = 0;
+                for (; i < rows; i++)
+                    dst[p * mr + i] = alpha * (trans_a ? a[p * lda + i0 + i] : a[(i0 + i) * lda + p]);
+                for (; i < mr; i++) dst[p * mr + i] = 0.0f;
+            }
+        }
+    }
+}
+
+static void pack_a(int trans_a, int64_t mc, int64_t kc, float alpha, const float *a, int64_t lda,
+                   int mr, float *ap) {
+    switch (mr) {
+    case 4: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 4, ap); break;
+    case 6: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 6, ap); break;
+    case 14: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 14, ap); break;
+    default: pack_a_tile(trans_a, mc, kc, alpha, a, lda, mr, ap); break;
+    }
+}
+
+/* Packs rows [0, kc) x cols [0, nc) of op(B) into NR-wide micro-panels, zero-padding the last.
+ * bp is kc x ceil(nc/NR)*NR. */
+static inline __attribute__((always_inline)) void pack_b_tile(int trans_b, int64_t kc, int64_t nc,
+                                                              const float *b, int64_t ldb,
+                                                              const int nr, float *bp) {
+    for (int64_t j0 = 0; j0 < nc; j0 += nr) {
+        int64_t cols = min64(nr, nc - j0);
+        float *dst = bp + j0 * kc;
+        if (!trans_b && cols == nr) {
+            continue; /* full panels of a row-major B: copied row by row below */
+        } else if (!trans_b) {
+            for (int64_t p = 0; p < kc; p++) {
+                const float *src = b + p * ldb + j0;
+                int64_t j = 0;
+                for (; j < cols; j++) dst[p * nr + j] = src[j];
+                for (; j < nr; j++) dst[p * nr + j] = 0.0f;
+            }
+        } else {
+            /* B[p][j] at b[j*ldb + p]: read each source row contiguously, write with stride NR;
+             * the destination panel (kc x NR) stays in L1. */
+            for (int64_t j = 0; j < cols; j++) {
+                const float *src = b + (j0 + j) * ldb;
+                for (int64_t p = 0; p < kc; p++) dst[p * nr + j] = src[p];
+            }
+            for (int64_t j = cols; j < nr; j++)
+                for (int64_t p = 0; p < kc; p++) dst[p * nr + j] = 0.0f;
+        }
+    }
+    if (!trans_b) {
+        /* Eight rows at a time: reads are eight contiguous streams along the rows of B and
+         * writes are 8*NR contiguous floats per panel. (Walking down one panel at a time reads
+         * with a large stride, which defeats the prefetchers; one row at a time scatters
+         * single writes over every panel.) */
+        int64_t full = nc / nr, p0 = 0;
+        for (; p0 + 8 <= kc; p0 += 8)
+            for (int64_t q = 0; q < full; q++) {
+                float *dst = bp + q * nr * kc + p0 * nr;
+                const float *src = b + p0 * ldb + q * nr;
+                for (int r = 0; r < 8; r++)
+                    memcpy(dst + r * nr, src + r * ldb, (size_t)nr * sizeof(float));
+            }
+        for (; p0 < kc; p0++)
+            for (int64_t q = 0; q < full; q++)
+                memcpy(bp + q * nr * kc + p0 * nr, b + p0 * ldb + q * nr, (size_t)nr * sizeof(float));
+    }
+}
+
+static void pack_b(int trans_b, int64_t kc, int64_t nc, const float *b, int64_t ldb, int nr,
+                   float *bp) {
+    switch (nr) {
+    case 8: pack_b_tile(trans_b, kc, nc, b, ldb, 8, bp); break;
+    case 16: pack_b_tile(trans_b, kc, nc, b, ldb, 16, bp); break;
+    case 32: pack_b_tile(trans_b, kc, nc, b, ldb, 32, bp); break;
+    default: pack_b_tile(trans_b, kc, nc, b, ldb, nr, bp); break;
+    }
+}
+
+static void add_bias_tile(float *c, int64_t ldc, int64_t rows, int64_t cols, const float *bias,
+                          rc_gemm_bias kind) {
+    if (kind == RC_GEMM_BIAS_ROW) {
+        for (int64_t i = 0; i < rows; i++)
+            for (int64_t j = 0; j < cols; j++) c[i * ldc + j] += bias[i];
+    } else if (kind == RC_GEMM_BIAS_COL) {
+        for (int64_t i = 0; i < rows; i++)
+            for (int64_t j = 0; j < cols; j++) c[i * ldc + j] += bias[j];
+    }
+}
+
+/* C = beta*C (+ bias) for K == 0 or alpha == 0. */
+static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc, const float *bias,
+                    rc_gemm_bias kind) {
+    for (int64_t i = 0; i < m; i++) {
+        float *row = c + i * ldc;
+        if (beta == 0.0f) memset(row, 0, (size_t)n * sizeof(float));
+        else if (beta != 1.0f)
+            for (int64_t j = 0; j < n; j++) row[j] *= beta;
+    }
+    add_bias_tile(c, ldc, m, n, bias, kind);
+}
+
+/* One thread's GEMM on its block of C; bias already offset to the block. */
+static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans_b, int64_t m,
+                              int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                              const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                              const float *bias, rc_gemm_bias bias_kind) {
+    if (m <= 0 || n <= 0) return RC_OK;
+    if (k <= 0 || alpha == 0.0f) {
+        scale_c(m, n, beta, c, ldc, bias, bias_kind);
+        return RC_OK;
+    }
+    const int mr = cfg->mr, nr = cfg->nr;
+    const int64_t mc_max = min64(cfg->mc, (m + mr - 1) / mr * mr);
+    const int64_t nc_max = min64(cfg->nc, (n + nr - 1) / nr * nr);
+    /* Even K blocks (576 -> 3 x 192, not 256 + 256 + 64): a short last block would pay a full
+     * C-tile load/store for little work. */
+    const int64_t k_blocks = (k + cfg->kc - 1) / cfg->kc, kc_max = (k + k_blocks - 1) / k_blocks;
+    float *ap = rc_workspace(RC_WS_PACK_A, (size_t)(mc_max * kc_max));
+    float *bp = rc_workspace(RC_WS_PACK_B, (size_t)(kc_max * nc_max));
+    if (!ap || !bp) return RC_ERR_NOMEM;
+    float scratch[32 * 32] __attribute__((aligned(64)));
+
+    for (int64_t jc = 0; jc < n; jc += cfg->nc) {
+        int64_t nc = min64(cfg->nc, n - jc);
+        for (int64_t pc = 0; pc < k; pc += kc_max) {
+            int64_t kc = min64(kc_max, k - pc);
+            float beta_pc = pc == 0 ? beta : 1.0f;
+            int last_pc = pc + kc >= k;
+            const float *bsrc = trans_b ? b + jc * ldb + pc : b + pc * ldb + jc;
+            if (trans_b && cfg->pack_bt) {
+                int64_t full = nc / nr;
+                cfg->pack_bt(kc, full, bsrc, ldb, bp);
+                if (nc > full * nr)
+                    pack_b(trans_b, kc, nc - full * nr, bsrc + full * nr * ldb, ldb, nr, bp + full * nr * kc);
+            } else {
+                pack_b(trans_b, kc, nc, bsrc, ldb, nr, bp);
+            }
+            for (int64_t ic = 0; ic < m; ic += cfg->mc) {
+                int64_t mc = min64(cfg->mc, m - ic);
+                const float *asrc = trans_a ? a + pc * lda + ic : a + ic * lda + pc;
+                pack_a(trans_a, mc, kc, alpha, asrc, lda, mr, ap);
+                for (int64_t jr = 0; jr < nc; jr += nr) {
+                    int64_t cols = min64(nr, nc - jr);
+                    const float *bpanel = bp + jr * kc;
+                    for (int64_t ir = 0; ir < mc; ir += mr) {
+                        int64_t rows = min64(mr, mc - ir);
+                        const float *apanel = ap + ir * kc;
+                        float *ctile = c + (ic + ir) * ldc + jc + jr;
+                        if (rows == mr && cols == nr) {
+                            cfg->kernel(kc, apanel, bpanel, beta_pc, ctile, ldc);
+                        } else {
+                            cfg->kernel(kc, apanel, bpanel, 0.0f, scratch, nr);
+                            for (int64_t i = 0; i < rows; i++)
+                                for (int64_t j = 0; j < cols; j++) {
+                                    float *dst = ctile + i * ldc + j;
+                                    float v = scratch[i * nr + j];
+                                    *dst = beta_pc == 0.0f ? v : v + beta_pc * *dst;
+                                }
+                        }
+                        if (last_pc && bias_kind != RC_GEMM_NO_BIAS) {
+                            const float *bias_tile = bias_kind == RC_GEMM_BIAS_ROW
+                                                         ? bias + ic + ir : bias + jc + jr;
+                            add_bias_tile(ctile, ldc, rows, cols, bias_tile, bias_kind);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return RC_OK;
+}
+
+/* Fraction of the microkernel's work that is useful for an m x n C with an mr x nr tile. */
+static double tile_use(int64_t m, int64_t n, int mr, int nr) {
+    return (double)m / (double)((m + mr - 1) / mr * mr) * (double)n / (double)((n + nr - 1) / nr * nr);
+}
+
+/* dst (cols x rows, row stride ld_dst) = src^T, src is (rows x cols) with row stride ld_src. */
+static void transpose_copy(float *dst, int64_t ld_dst, const float *src, int64_t ld_src,
+                           int64_t rows, int64_t cols) {
+    const int64_t blk = 32;
+    for (int64_t i0 = 0; i0 < rows; i0 += blk)
+        for (int64_t j0 = 0; j0 < cols; j0 += blk)
+            for (int64_t j = j0; j < min64(j0 + blk, cols); j++)
+                for (int64_t i = i0; i < min64(i0 + blk, rows); i++)
+                    dst[j * ld_dst + i] = src[i * ld_src + j];
+}
+
+/* The skinny NT route over K range [p_begin, p_end), into c (beta applies to the first chunk).
+ * K chunks are outermost so each chunk of A's and B's rows is read from memory once; within a
+ * chunk, 48 rows of B (192 KiB) stay in L2 while each 4-row piece of A (16 KiB, in L1) runs
+ * over them. Long chunks keep the horizontal sums and C updates rare. */
+static void nt_dot_range(rc_nt_dot_block_fn block, int64_t m, int64_t n, int64_t p_begin,
+                         int64_t p_end, float alpha, const float *a, int64_t lda, const float *b,
+                         int64_t ldb, float beta, float *c, int64_t ldc) {
+    const int64_t chunk = 1024, tile_n = 48;
+    for (int64_t p0 = p_begin; p0 < p_end; p0 += chunk) {
+        int64_t kc = min64(chunk, p_end - p0);
+        for (int64_t j0 = 0; j0 < n; j0 += tile_n)
+            for (int64_t i0 = 0; i0 < m; i0 += 4)
+                block(i0, min64(i0 + 4, m), j0, min64(j0 + tile_n, n), p0, kc, alpha, a, lda, b,
+                      ldb, beta, p0 == p_begin, c, ldc);
+    }
+}
+
+/* Threads split K (C is small, K long): each sums its range into a private C, then the
+ * private Cs are added up, each thread reducing a slice of C. */
+static rc_status sgemm_nt_dot(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                              int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                              int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
+    rc_nt_dot_block_fn block = rc_isa_active() >= RC_ISA_AVX2 ? rc_nt_dot_block_avx2
+                                                              : rc_nt_dot_block_generic;
+    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (2.0 * m * n * k < 2e6 || k < 256 * threads) threads = 1;
+    if (threads <= 1) {
+        nt_dot_range(block, m, n, 0, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        add_bias_tile(c, ldc, m, n, bias, bias_kind);
+        return RC_OK;
+    }
+    float **partial = calloc((size_t)threads, sizeof(float *));
+    if (!partial) return RC_ERR_NOMEM;
+    rc_status status = RC_OK;
+#pragma omp parallel num_threads(threads)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *mine = rc_workspace(RC_WS_DOT, (size_t)(m * n));
+        partial[t] = mine;
+        if (mine) {
+            int64_t p_begin = k * t / nt / 8 * 8, p_end = t == nt - 1 ? k : k * (t + 1) / nt / 8 * 8;
+            if (p_end > p_begin)
+                nt_dot_range(block, m, n, p_begin, p_end, 1.0f, a, lda, b, ldb, 0.0f, mine, n);
+            else
+                memset(mine, 0, (size_t)(m * n) * sizeof(float));
+        } else {
+#pragma omp atomic write
+            status = RC_ERR_NOMEM;
+        }
+#pragma omp barrier
+        if (status == RC_OK) {
+            int64_t lo = m * n * t / nt, hi = m * n * (t + 1) / nt;
+            for (int64_t idx = lo; idx < hi; idx++) {
+                float sum = 0.0f;
+                for (int u = 0; u < nt; u++) sum += partial[u][idx];
+                float *dst = c + idx / n * ldc + idx % n;
+                *dst = beta == 0.0f ? alpha * sum : alpha * sum + beta * *dst;
+            }
+        }
+    }
+    free(partial);
+    if (status == RC_OK) add_bias_tile(c, ldc, m, n, bias, bias_kind);
+    return status;
+}
+
+rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                   const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                   int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
+    if (m < 0 || n < 0 || k < 0) return RC_ERR_ARGUMENT;
+    if (m == 0 || n == 0) return RC_OK;
+    const rc_sgemm_config *cfg = rc_sgemm_active_config();
+
+    /* Few outputs, a long reduction, both operands' rows along K: dot products beat packing
+     * both operands to use each element a few times. */
+    if (!trans_a && trans_b && k >= 64 && alpha != 0.0f && m * n <= RC_NT_DOT_MAX_OUTPUTS &&
+        !forced)
+        return sgemm_nt_dot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, bias_kind);
+
+    /* A narrow C (e.g. N = 49 for a 7x7 feature map against NR = 16) wastes most of its last
+     * column of tiles. Then compute C^T = op(B)^T op(A)^T into scratch, whose wide side is
+     * now N-tiled, and transpose it into C: an extra M*N copy against an M*N*K product. */
+    if (k >= 32 && tile_use(n, m, cfg->mr, cfg->nr) > 1.15 * tile_use(m, n, cfg->mr, cfg->nr)) {
+        float *ct = rc_workspace(RC_WS_CT, (size_t)(m * n));
+        if (!ct) return RC_ERR_NOMEM;
+        if (beta != 0.0f) transpose_copy(ct, m, c, ldc, m, n);
+        rc_gemm_bias kind_t = bias_kind == RC_GEMM_BIAS_ROW ? RC_GEMM_BIAS_COL
+                              : bias_kind == RC_GEMM_BIAS_COL ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS;
+        rc_status st = rc_sgemm(!trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, beta, ct, m,
+                                bias, kind_t);
+        if (st != RC_OK) return st;
+        transpose_copy(c, ldc, ct, m, n, m);
+        return RC_OK;
+    }
+
+    /* Below ~1 MFLOP a second thread costs more than it saves. */
+    double flops = 2.0 * (double)m * (double)n * (double)k;
+    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (flops < 1e6) threads = 1;
+    /* Split C in one direction, in whole micro-tiles: along N when it has more tiles (each
+     * thread then packs all of A, the smaller operand per tile), else along M. */
+    int64_t tiles_n = (n + cfg->nr - 1) / cfg->nr, tiles_m = (m + cfg->mr - 1) / cfg->mr;
+    int split_n = tiles_n * cfg->nr >= tiles_m * cfg->mr;
+    int64_t tiles = split_n ? tiles_n : tiles_m;
+    if (threads > tiles) threads = (int)tiles;
+    if (threads <= 1)
+        return sgemm_serial(cfg, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                            bias, bias_kind);
+
+    rc_status status = RC_OK;
+#pragma omp parallel num_threads(threads)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        int64_t first = tiles * t / nt, last = tiles * (t + 1) / nt;
+        rc_status s = RC_OK;
+        if (split_n) {
+            int64_t j0 = first * cfg->nr, j1 = min64(last * cfg->nr, n);
+            const float *bsub = trans_b ? b + j0 * ldb : b + j0;
+            const float *bias_sub = bias_kind == RC_GEMM_BIAS_COL ? bias + j0 : bias;
+            s = sgemm_serial(cfg, trans_a, trans_b, m, j1 - j0, k, alpha, a, lda, bsub, ldb, beta,
+                             c + j0, ldc, bias_sub, bias_kind);
+        } else {
+            int64_t i0 = first * cfg->mr, i1 = min64(last * cfg->mr, m);
+            const float *asub = trans_a ? a + i0 : a + i0 * lda;
+            const float *bias_sub = bias_kind == RC_GEMM_BIAS_ROW ? bias + i0 : bias;
+            s = sgemm_serial(cfg, trans_a, trans_b, i1 - i0, n, k, alpha, asub, lda, b, ldb, beta,
+                             c + i0 * ldc, ldc, bias_sub, bias_kind);
+        }
+        if (s != RC_OK) {
+#pragma omp critical(rc_sgemm_status)
+            status = s;
+        }
+    }
+    return status;
+}
+
+void rc_sgemm_naive(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                    int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double acc = 0.0;
+            for (int64_t p = 0; p < k; p++) {
+                float av = trans_a ? a[p * lda + i] : a[i * lda + p];
+                float bv = trans_b ? b[j * ldb + p] : b[p * ldb + j];
+                acc += (double)av * (double)bv;
+            }
+            float v = alpha * (float)acc;
+            float *dst = c + i * ldc + j;
+            *dst = beta == 0.0f ? v : v + beta * *dst;
+            if (bias_kind == RC_GEMM_BIAS_ROW) *dst += bias[i];
+            else if (bias_kind == RC_GEMM_BIAS_COL) *dst += bias[j];
+        }
+}

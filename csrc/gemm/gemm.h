@@ -1,0 +1,94 @@
+/* Single-precision GEMM, BLIS style: C = alpha * op(A) * op(B) + beta * C (+ bias epilogue).
+ *
+ * Row-major with leading dimensions. op(A) is M x K, op(B) is K x N, C is M x N.
+ * The driver packs op(B) into KC x NC blocks of NR-wide micro-panels and op(A) into MC x KC
+ * blocks of MR-tall micro-panels (alpha folded into the A pack), then one microkernel per ISA
+ * computes an MR x NR tile of C from one A micro-panel and one B micro-panel.
+ * Work is split across OpenMP threads unless called inside a parallel region (then it runs
+ * serially on the calling thread, so callers can parallelise over images instead).
+ * Two shapes take another route inside rc_sgemm:
+ *  - A @ B^T with few outputs (M*N <= 12288) and K >= 64: dot products of contiguous rows
+ *    (sgemm_nt_dot.h), e.g. a grouped convolution's weight gradient;
+ *  - a C much narrower than the tile (N = 49 against NR = 16): C^T = op(B)^T op(A)^T is
+ *    computed into scratch and transposed back. */
+#ifndef RESNETC_GEMM_GEMM_H
+#define RESNETC_GEMM_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/status.h"
+
+typedef enum {
+    RC_GEMM_NO_BIAS = 0,
+    RC_GEMM_BIAS_ROW = 1, /* C[i][j] += bias[i], bias has M entries (conv: one per out channel) */
+    RC_GEMM_BIAS_COL = 2, /* C[i][j] += bias[j], bias has N entries (linear: one per feature) */
+} rc_gemm_bias;
+
+/* C = alpha * op(A) * op(B) + beta * C, then C += bias (per `bias_kind`).
+ * beta == 0 overwrites C without reading it (NaNs in C do not propagate).
+ * a is (M, K) with row stride lda when !trans_a, else (K, M) with row stride lda.
+ * b is (K, N) with row stride ldb when !trans_b, else (N, K) with row stride ldb.
+ * c is (M, N) with row stride ldc.
+ * bias is (M,) or (N,) or NULL. */
+rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                   const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                   int64_t ldc, const float *bias, rc_gemm_bias bias_kind);
+
+/* The readable reference: triple loop in double accumulation, same contract as rc_sgemm. */
+void rc_sgemm_naive(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                    int64_t ldc, const float *bias, rc_gemm_bias bias_kind);
+
+/* ------------------------------------------------------------------ microkernel contract
+ * a: packed A micro-panel, k columns of MR values: a[p * MR + i]  (64-byte aligned)
+ * b: packed B micro-panel, k rows of NR values:    b[p * NR + j]  (64-byte aligned)
+ * c: the MR x NR tile of C, row stride ldc:  c[i*ldc + j] = sum_p a[p*MR+i] * b[p*NR+j]
+ *    + beta * c[i*ldc + j]; beta == 0 means c is written without being read.
+ * Always a full tile; the driver routes edge tiles through a scratch tile. k may be 0. */
+typedef void (*rc_sgemm_ukernel)(int64_t k, const float *a, const float *b, float beta, float *c,
+                                 int64_t ldc);
+
+/* Optional ISA-specific packer of a transposed B (stored N x K): `panels` full NR-wide panels
+ * of op(B) = B^T, rows [0, kc), into bp (panel q at bp + q*NR*kc). */
+typedef void (*rc_sgemm_pack_bt)(int64_t kc, int64_t panels, const float *b, int64_t ldb,
+                                 float *bp);
+
+typedef struct {
+    rc_sgemm_ukernel kernel;
+    const char *name;
+    int mr, nr;      /* register tile */
+    int mc, kc, nc;  /* cache blocks: A block MC x KC in L2, B block KC x NC in L3, B panel in L1 */
+    rc_sgemm_pack_bt pack_bt; /* NULL: the portable packer */
+} rc_sgemm_config;
+
+/* The microkernel and blocking used for the active ISA (rc_isa_active()), unless a test
+ * forced one. */
+const rc_sgemm_config *rc_sgemm_active_config(void);
+
+/* For tests: use the named config ("generic_4x8", "avx2_6x16", "avx512_14x32",
+ * "generic_14x32") whatever the active ISA, or NULL to follow the ISA again. Returns -1 for an
+ * unknown name or one whose instructions the active ISA lacks. Not thread-safe. */
+int rc_sgemm_force_config(const char *name);
+
+void rc_sgemm_ukernel_generic_4x8(int64_t k, const float *a, const float *b, float beta, float *c,
+                                  int64_t ldc);
+void rc_sgemm_ukernel_generic_14x32(int64_t k, const float *a, const float *b, float beta,
+                                    float *c, int64_t ldc);
+void rc_sgemm_ukernel_avx2_6x16(int64_t k, const float *a, const float *b, float beta, float *c,
+                                int64_t ldc);
+void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
+void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, float beta, float *c,
+                                   int64_t ldc);
+
+/* ------------------------------------------------------------------ workspace
+ * Per-thread, grow-only, 64-byte aligned scratch buffers, so steady-state calls allocate
+ * nothing. Each slot is independent; a thread's buffers live until rc_workspace_release()
+ * (or process exit). Returns NULL when the allocation fails. */
+enum { RC_WS_PACK_A, RC_WS_PACK_B, RC_WS_CT, RC_WS_DOT, RC_WS_COL, RC_WS_OUT, RC_WS_ACCUM, RC_WS_SLOTS };
+float *rc_workspace(int slot, size_t nfloats);
+void rc_workspace_release(void);
+/* Frees the calling thread's buffers and those of the OpenMP team it would start. */
+void rc_workspace_release_all(void);
+
+#endif

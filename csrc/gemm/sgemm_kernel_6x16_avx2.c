@@ -1,0 +1,69 @@
+/* AVX2 + FMA microkernel, 6 x 16 tile: 12 ymm accumulators, 2 for the B row, 1 broadcast of A.
+ * Per k step: 2 aligned loads of B, 6 broadcasts of A, 12 FMAs (enough independent chains to
+ * cover the FMA latency on two FMA ports). */
+#include <immintrin.h>
+
+#include "gemm/gemm.h"
+
+#define MR 6
+#define NR 16
+
+void rc_sgemm_ukernel_avx2_6x16(int64_t k, const float *restrict a, const float *restrict b,
+                                float beta, float *restrict c, int64_t ldc) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int i = 0; i < MR; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+
+#define RC_STEP(P)                                                                   \
+    do {                                                                             \
+        const float *ap = a + (P) * MR;                                              \
+        __m256 b0 = _mm256_load_ps(b + (P) * NR), b1 = _mm256_load_ps(b + (P) * NR + 8); \
+        __m256 av = _mm256_broadcast_ss(ap + 0);                                     \
+        c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);      \
+        av = _mm256_broadcast_ss(ap + 1);                                            \
+        c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);      \
+        av = _mm256_broadcast_ss(ap + 2);                                            \
+        c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);      \
+        av = _mm256_broadcast_ss(ap + 3);                                            \
+        c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);      \
+        av = _mm256_broadcast_ss(ap + 4);                                            \
+        c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);      \
+        av = _mm256_broadcast_ss(ap + 5);                                            \
+        c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);      \
+    } while (0)
+
+    int64_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+        _mm_prefetch((const char *)(a + (p + 8) * MR), _MM_HINT_T0);
+        RC_STEP(p);
+        RC_STEP(p + 1);
+        RC_STEP(p + 2);
+        RC_STEP(p + 3);
+    }
+    for (; p < k; p++) RC_STEP(p);
+#undef RC_STEP
+
+#define RC_STORE(I, X0, X1)                                                          \
+    do {                                                                             \
+        float *row = c + (I) * ldc;                                                  \
+        if (beta == 0.0f) {                                                          \
+            _mm256_storeu_ps(row, X0);                                               \
+            _mm256_storeu_ps(row + 8, X1);                                           \
+        } else {                                                                     \
+            __m256 bv = _mm256_set1_ps(beta);                                        \
+            _mm256_storeu_ps(row, _mm256_fmadd_ps(bv, _mm256_loadu_ps(row), X0));    \
+            _mm256_storeu_ps(row + 8, _mm256_fmadd_ps(bv, _mm256_loadu_ps(row + 8), X1)); \
+        }                                                                            \
+    } while (0)
+    RC_STORE(0, c00, c01);
+    RC_STORE(1, c10, c11);
+    RC_STORE(2, c20, c21);
+    RC_STORE(3, c30, c31);
+    RC_STORE(4, c40, c41);
+    RC_STORE(5, c50, c51);
+#undef RC_STORE
+}

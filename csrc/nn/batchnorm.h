@@ -1,0 +1,41 @@
+/* Batch normalisation over NC(HW) float32 tensors: per-channel statistics, the affine
+ * normalisation, and its backward. Every kernel here is parallel over channels (or over
+ * (n, c) planes) and cannot fail. Input may be (N, C) (HW = 1) or (N, C, H, W). */
+#ifndef RESNETC_NN_BATCHNORM_H
+#define RESNETC_NN_BATCHNORM_H
+
+#include <stdint.h>
+
+/* Batch mean and biased variance of each channel, two-pass in double precision.
+ * Overwrites mean and var. */
+void rc_batchnorm_stats(float *mean,      // (C)
+                        float *var,       // (C) biased: sum((x - mean)^2) / (N*HW)
+                        const float *inp, // (N, C, HW)
+                        int64_t N, int64_t C, int64_t HW);
+
+/* out = (inp - mean) / sqrt(var + eps) * weight + bias. weight/bias NULL mean 1/0.
+ * out may alias inp. Overwrites out. */
+void rc_batchnorm_forward(float *out,          // (N, C, HW)
+                          const float *inp,    // (N, C, HW)
+                          const float *mean,   // (C)
+                          const float *var,    // (C)
+                          const float *weight, // (C) or NULL
+                          const float *bias,   // (C) or NULL
+                          float eps, int64_t N, int64_t C, int64_t HW);
+
+/* Gradients of rc_batchnorm_forward. With `training`, mean/var are the batch statistics of
+ * inp and the gradient flows through them too:
+ *   dinp = weight * invstd * (dout - mean(dout) - xhat * mean(dout * xhat));
+ * without, mean/var are constants (running stats) and dinp = dout * weight * invstd.
+ * Overwrites dinp, dweight, dbias; any of them may be NULL when not wanted. */
+void rc_batchnorm_backward(float *dinp,         // (N, C, HW) or NULL
+                           float *dweight,      // (C) or NULL: sum(dout * xhat)
+                           float *dbias,        // (C) or NULL: sum(dout)
+                           const float *dout,   // (N, C, HW)
+                           const float *inp,    // (N, C, HW) the forward's input
+                           const float *mean,   // (C)
+                           const float *var,    // (C)
+                           const float *weight, // (C) or NULL
+                           float eps, int training, int64_t N, int64_t C, int64_t HW);
+
+#endif

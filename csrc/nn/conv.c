@@ -1,0 +1,338 @@
+#include "nn/conv.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm/gemm.h"
+
+rc_status rc_conv2d_shape_init(rc_conv2d_shape *s) {
+    if (s->n < 0 || s->c <= 0 || s->h <= 0 || s->w <= 0 || s->k <= 0 || s->kh <= 0 || s->kw <= 0 ||
+        s->stride_h <= 0 || s->stride_w <= 0 || s->pad_h < 0 || s->pad_w < 0 ||
+        s->dilation_h <= 0 || s->dilation_w <= 0 || s->groups <= 0 || s->c % s->groups ||
+        s->k % s->groups)
+        return RC_ERR_ARGUMENT;
+    int64_t span_h = s->dilation_h * (s->kh - 1) + 1, span_w = s->dilation_w * (s->kw - 1) + 1;
+    if (s->h + 2 * s->pad_h < span_h || s->w + 2 * s->pad_w < span_w) return RC_ERR_ARGUMENT;
+    s->oh = (s->h + 2 * s->pad_h - span_h) / s->stride_h + 1;
+    s->ow = (s->w + 2 * s->pad_w - span_w) / s->stride_w + 1;
+    return RC_OK;
+}
+
+static int is_direct(const rc_conv2d_shape *s) {
+    return s->kh == 1 && s->kw == 1 && s->stride_h == 1 && s->stride_w == 1 && s->pad_h == 0 &&
+           s->pad_w == 0;
+}
+
+/* Output columns [lo, hi) whose input column ow*stride + offset lies in [0, w). */
+static void valid_range(int64_t offset, int64_t stride, int64_t w, int64_t ow, int64_t *lo,
+                        int64_t *hi) {
+    int64_t first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    int64_t last = w - 1 - offset < 0 ? 0 : (w - 1 - offset) / stride + 1;
+    *lo = first < ow ? first : ow;
+    *hi = last < ow ? last : ow;
+    if (*hi < *lo) *hi = *lo;
+}
+
+void rc_im2col(float *col, int64_t ldcol, const float *img, const rc_conv2d_shape *s) {
+    const int64_t kk = s->kh * s->kw, rows = s->c * kk, ohw = s->oh * s->ow;
+#pragma omp parallel for schedule(static) if (!omp_in_parallel() && rows * ohw > 65536)
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t c = r / kk, ki = (r % kk) / s->kw, kj = r % s->kw;
+        const float *plane = img + c * s->h * s->w;
+        int64_t col_off = kj * s->dilation_w - s->pad_w, lo, hi;
+        valid_range(col_off, s->stride_w, s->w, s->ow, &lo, &hi);
+        for (int64_t oh = 0; oh < s->oh; oh++) {
+            float *dst = col + r * ldcol + oh * s->ow;
+            int64_t ih = oh * s->stride_h - s->pad_h + ki * s->dilation_h;
+            if (ih < 0 || ih >= s->h) {
+                memset(dst, 0, (size_t)s->ow * sizeof(float));
+                continue;
+            }
+            const float *src = plane + ih * s->w + col_off;
+            for (int64_t ow = 0; ow < lo; ow++) dst[ow] = 0.0f;
+            if (s->stride_w == 1) memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
+            else
+                for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * s->stride_w];
+            for (int64_t ow = hi; ow < s->ow; ow++) dst[ow] = 0.0f;
+        }
+    }
+}
+
+void rc_col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_shape *s) {
+    const int64_t kk = s->kh * s->kw, ohw = s->oh * s->ow;
+    /* One channel per iteration: all rows (c, ki, kj) that land in plane c, so no races. */
+#pragma omp parallel for schedule(static) if (!omp_in_parallel() && s->c * kk * ohw > 65536)
+    for (int64_t c = 0; c < s->c; c++) {
+        float *plane = img + c * s->h * s->w;
+        for (int64_t ki = 0; ki < s->kh; ki++)
+            for (int64_t kj = 0; kj < s->kw; kj++) {
+                const float *rowp = col + ((c * s->kh + ki) * s->kw + kj) * ldcol;
+                int64_t col_off = kj * s->dilation_w - s->pad_w, lo, hi;
+                valid_range(col_off, s->stride_w, s->w, s->ow, &lo, &hi);
+                for (int64_t oh = 0; oh < s->oh; oh++) {
+                    int64_t ih = oh * s->stride_h - s->pad_h + ki * s->dilation_h;
+                    if (ih < 0 || ih >= s->h) continue;
+                    float *dst = plane + ih * s->w + col_off;
+                    const float *src = rowp + oh * s->ow;
+                    if (s->stride_w == 1)
+                        for (int64_t ow = lo; ow < hi; ow++) dst[ow] += src[ow];
+                    else
+                        for (int64_t ow = lo; ow < hi; ow++) dst[ow * s->stride_w] += src[ow];
+                }
+            }
+    }
+}
+
+/* ------------------------------------------------------------------ scheduling
+ * Images are processed in chunks of `chunk_images` side by side in the column buffer, so that a
+ * small feature map (7x7 = 49 columns) still gives the GEMM a wide N (>= 512 columns); the
+ * chunk's output then goes through a scratch (K, chunk*OH*OW) matrix. Threads either take
+ * contiguous image ranges (serial GEMMs inside) or share each GEMM. */
+enum { TARGET_COLUMNS = 512 };
+
+static int64_t chunk_images(const rc_conv2d_shape *s, int64_t images) {
+    int64_t ohw = s->oh * s->ow, nb = (TARGET_COLUMNS + ohw - 1) / ohw;
+    return nb < images ? nb : (images > 0 ? images : 1);
+}
+
+/* Whether to give each thread a range of whole images (serial GEMMs) rather than parallelise
+ * each GEMM: only when the batch splits evenly enough that no thread idles for long. */
+static int images_in_parallel(int64_t n) {
+    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    return threads > 1 && (n % threads == 0 || n >= 4 * threads);
+}
+
+/* Copies chunk images' (K, OHW) planes to/from a (K, nb*OHW) matrix. */
+static void gather_planes(float *mat, const float *planes, int64_t nb, int64_t k, int64_t ohw) {
+    for (int64_t i = 0; i < nb; i++)
+        for (int64_t r = 0; r < k; r++)
+            memcpy(mat + r * nb * ohw + i * ohw, planes + (i * k + r) * ohw, (size_t)ohw * sizeof(float));
+}
+
+static void scatter_planes(float *planes, const float *mat, int64_t nb, int64_t k, int64_t ohw) {
+    for (int64_t i = 0; i < nb; i++)
+        for (int64_t r = 0; r < k; r++)
+            memcpy(planes + (i * k + r) * ohw, mat + r * nb * ohw + i * ohw, (size_t)ohw * sizeof(float));
+}
+
+#define RECORD(status, st)                    \
+    do {                                      \
+        rc_status st_ = (st);                 \
+        if (st_ != RC_OK) {                   \
+            _Pragma("omp atomic write")       \
+            (status) = st_;                   \
+        }                                     \
+    } while (0)
+
+/* Forward for images [n0, n1). */
+static rc_status forward_images(float *out, const float *inp, const float *weight,
+                                const float *bias, const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
+    const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
+    const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
+    const int64_t nb_max = chunk_images(s, n1 - n0);
+    const float *gbias;
+    for (int64_t n = n0; n < n1; n += nb_max) {
+        int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
+        const float *img = inp + n * s->c * hw;
+        const float *bmat = img;
+        if (!(nb == 1 && is_direct(s))) {
+            float *col = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * cols));
+            if (!col) return RC_ERR_NOMEM;
+            for (int64_t i = 0; i < nb; i++) rc_im2col(col + i * ohw, cols, img + i * s->c * hw, s);
+            bmat = col;
+        }
+        float *dst = out + n * s->k * ohw;
+        if (nb > 1) {
+            dst = rc_workspace(RC_WS_OUT, (size_t)(s->k * cols));
+            if (!dst) return RC_ERR_NOMEM;
+        }
+        for (int64_t g = 0; g < s->groups; g++) {
+            gbias = bias ? bias + g * g_out : NULL;
+            rc_status st = rc_sgemm(0, 0, g_out, cols, kdim, 1.0f, weight + g * g_out * kdim, kdim,
+                                    bmat + g * kdim * cols, cols, 0.0f, dst + g * g_out * cols, cols,
+                                    gbias, gbias ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS);
+            if (st != RC_OK) return st;
+        }
+        if (nb > 1) scatter_planes(out + n * s->k * ohw, dst, nb, s->k, ohw);
+    }
+    return RC_OK;
+}
+
+rc_status rc_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
+                            const rc_conv2d_shape *s) {
+    rc_status status = RC_OK;
+    if (s->groups == s->c && s->groups > 1) {
+        rc_conv2d_depthwise_forward(out, inp, weight, bias, s);
+        return RC_OK;
+    }
+    if (!images_in_parallel(s->n)) return forward_images(out, inp, weight, bias, s, 0, s->n);
+#pragma omp parallel
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        RECORD(status, forward_images(out, inp, weight, bias, s, s->n * t / nt, s->n * (t + 1) / nt));
+    }
+    return status;
+}
+
+/* Backward-data for images [n0, n1), accumulating into dinp. */
+static rc_status backward_data_images(float *dinp, const float *dout, const float *weight,
+                                      const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
+    const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
+    const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
+    const int64_t nb_max = chunk_images(s, n1 - n0);
+    for (int64_t n = n0; n < n1; n += nb_max) {
+        int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
+        float *dimg = dinp + n * s->c * hw;
+        const float *dy = dout + n * s->k * ohw;
+        if (nb == 1 && is_direct(s)) {
+            /* The image is its own column matrix: accumulate W^T dout straight into it. */
+            for (int64_t g = 0; g < s->groups; g++) {
+                rc_status st = rc_sgemm(1, 0, g_in, hw, g_out, 1.0f, weight + g * g_out * kdim, kdim,
+                                        dy + g * g_out * ohw, ohw, 1.0f, dimg + g * g_in * hw, hw,
+                                        NULL, RC_GEMM_NO_BIAS);
+                if (st != RC_OK) return st;
+            }
+            continue;
+        }
+        if (nb > 1) {
+            float *gathered = rc_workspace(RC_WS_OUT, (size_t)(s->k * cols));
+            if (!gathered) return RC_ERR_NOMEM;
+            gather_planes(gathered, dy, nb, s->k, ohw);
+            dy = gathered;
+        }
+        float *dcol = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * cols));
+        if (!dcol) return RC_ERR_NOMEM;
+        for (int64_t g = 0; g < s->groups; g++) {
+            rc_status st = rc_sgemm(1, 0, kdim, cols, g_out, 1.0f, weight + g * g_out * kdim, kdim,
+                                    dy + g * g_out * cols, cols, 0.0f, dcol + g * kdim * cols, cols,
+                                    NULL, RC_GEMM_NO_BIAS);
+            if (st != RC_OK) return st;
+        }
+        for (int64_t i = 0; i < nb; i++) rc_col2im(dimg + i * s->c * hw, dcol + i * ohw, cols, s);
+    }
+    return RC_OK;
+}
+
+rc_status rc_conv2d_backward_data(float *dinp, const float *dout, const float *weight,
+                                  const rc_conv2d_shape *s) {
+    rc_status status = RC_OK;
+    if (s->groups == s->c && s->groups > 1) {
+        rc_conv2d_depthwise_backward_data(dinp, dout, weight, s);
+        return RC_OK;
+    }
+    if (!images_in_parallel(s->n)) return backward_data_images(dinp, dout, weight, s, 0, s->n);
+#pragma omp parallel
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        RECORD(status, backward_data_images(dinp, dout, weight, s, s->n * t / nt, s->n * (t + 1) / nt));
+    }
+    return status;
+}
+
+/* dweight += sum over images [n0, n1) of dout_n @ col_n^T. */
+static rc_status weight_grad_images(float *dweight, const float *dout, const float *inp,
+                                    const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
+    const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
+    const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
+    const int64_t nb_max = chunk_images(s, n1 - n0);
+    for (int64_t n = n0; n < n1; n += nb_max) {
+        int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
+        const float *img = inp + n * s->c * hw;
+        const float *bmat = img, *dy = dout + n * s->k * ohw;
+        if (!(nb == 1 && is_direct(s))) {
+            float *col = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * cols));
+            if (!col) return RC_ERR_NOMEM;
+            for (int64_t i = 0; i < nb; i++) rc_im2col(col + i * ohw, cols, img + i * s->c * hw, s);
+            bmat = col;
+        }
+        if (nb > 1) {
+            float *gathered = rc_workspace(RC_WS_OUT, (size_t)(s->k * cols));
+            if (!gathered) return RC_ERR_NOMEM;
+            gather_planes(gathered, dy, nb, s->k, ohw);
+            dy = gathered;
+        }
+        for (int64_t g = 0; g < s->groups; g++) {
+            rc_status st = rc_sgemm(0, 1, g_out, kdim, cols, 1.0f, dy + g * g_out * cols, cols,
+                                    bmat + g * kdim * cols, cols, 1.0f, dweight + g * g_out * kdim,
+                                    kdim, NULL, RC_GEMM_NO_BIAS);
+            if (st != RC_OK) return st;
+        }
+    }
+    return RC_OK;
+}
+
+rc_status rc_conv2d_backward_weight(float *dweight, float *dbias, const float *dout,
+                                    const float *inp, const rc_conv2d_shape *s) {
+    const int64_t ohw = s->oh * s->ow;
+    const int64_t wsize = s->k * (s->c / s->groups) * s->kh * s->kw;
+    rc_status status = RC_OK;
+    if (!images_in_parallel(s->n)) {
+        status = weight_grad_images(dweight, dout, inp, s, 0, s->n);
+    } else {
+        /* Each thread sums its images into a private buffer (thread 0 straight into dweight),
+         * then the buffers are added in, each thread reducing a slice of the weight. */
+        int threads = omp_get_max_threads();
+        float **partial = calloc((size_t)threads, sizeof(float *));
+        if (!partial) return RC_ERR_NOMEM;
+#pragma omp parallel num_threads(threads)
+        {
+            int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            float *mine = dweight;
+            if (t > 0) {
+                mine = rc_workspace(RC_WS_ACCUM, (size_t)wsize);
+                if (mine) memset(mine, 0, (size_t)wsize * sizeof(float));
+            }
+            partial[t] = mine;
+            RECORD(status, mine ? weight_grad_images(mine, dout, inp, s, s->n * t / nt,
+                                                     s->n * (t + 1) / nt)
+                                : RC_ERR_NOMEM);
+#pragma omp barrier
+            if (status == RC_OK) {
+                int64_t lo = wsize * t / nt, hi = wsize * (t + 1) / nt;
+                for (int u = 1; u < nt; u++) {
+                    const float *src = partial[u];
+                    for (int64_t i = lo; i < hi; i++) dweight[i] += src[i];
+                }
+            }
+        }
+        free(partial);
+    }
+    if (dbias && status == RC_OK) {
+#pragma omp parallel for schedule(static) if (s->n * s->k * ohw > 65536)
+        for (int64_t k = 0; k < s->k; k++) {
+            double acc = 0.0;
+            for (int64_t n = 0; n < s->n; n++) {
+                const float *row = dout + (n * s->k + k) * ohw;
+                float part = 0.0f;
+                for (int64_t i = 0; i < ohw; i++) part += row[i];
+                acc += part;
+            }
+            dbias[k] += (float)acc;
+        }
+    }
+    return status;
+}
+
+void rc_conv2d_forward_naive(float *out, const float *inp, const float *weight, const float *bias,
+                             const rc_conv2d_shape *s) {
+    const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
+    for (int64_t n = 0; n < s->n; n++)
+        for (int64_t k = 0; k < s->k; k++) {
+            int64_t g = k / g_out;
+            for (int64_t oh = 0; oh < s->oh; oh++)
+                for (int64_t ow = 0; ow < s->ow; ow++) {
+                    double acc = bias ? bias[k] : 0.0;
+                    for (int64_t ci = 0; ci < g_in; ci++)
+                        for (int64_t ki = 0; ki < s->kh; ki++)
+                            for (int64_t kj = 0; kj < s->kw; kj++) {
+                                int64_t ih = oh * s->stride_h - s->pad_h + ki * s->dilation_h;
+                                int64_t iw = ow * s->stride_w - s->pad_w + kj * s->dilation_w;
+                                if (ih < 0 || ih >= s->h || iw < 0 || iw >= s->w) continue;
+                                acc += (double)inp[((n * s->c + g * g_in + ci) * s->h + ih) * s->w + iw] *
+                                       weight[((k * g_in + ci) * s->kh + ki) * s->kw + kj];
+                            }
+                    out[((n * s->k + k) * s->oh + oh) * s->ow + ow] = (float)acc;
+                }
+        }
+}

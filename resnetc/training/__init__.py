@@ -1,0 +1,1 @@
+"""`resnetc train`, `eval` and `predict`: the training recipe and its monitoring."""

@@ -1,0 +1,209 @@
+"""resnetc._C.sgemm (the GEMM engine) against NumPy in float64, on every ISA.
+
+Tolerance: max |ours - ref| <= 2e-5 * max(1, max |ref|); float32 accumulation over K <= 600
+stays near 1e-6 relative on these shapes.
+"""
+import numpy as np
+import pytest
+
+import resnetc
+from resnetc import _C
+
+RTOL = 2e-5
+
+
+def reference(a, b, c, trans_a, trans_b, alpha, beta, bias=None, bias_axis=0):
+    opa = a.T if trans_a else a
+    opb = b.T if trans_b else b
+    out = alpha * (opa.astype(np.float64) @ opb.astype(np.float64))
+    if beta != 0:
+        out += beta * c.astype(np.float64)
+    if bias is not None:
+        out += bias[:, None] if bias_axis == 0 else bias[None, :]
+    return out
+
+
+def check(ours, ref):
+    err = np.abs(ours - ref).max() if ref.size else 0.0
+    assert err <= RTOL * max(1.0, np.abs(ref).max() if ref.size else 0.0), err
+
+
+def operands(rng, m, n, k, trans_a, trans_b):
+    a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(np.float32)
+    c = rng.standard_normal((m, n)).astype(np.float32)
+    return a, b, c
+
+
+# (33, 2, 300) and (300, 49, 40) take the transposed route (C^T computed, then transposed).
+SHAPES = [(1, 1, 1), (7, 13, 5), (6, 16, 8), (5, 17, 3), (129, 257, 65), (33, 2, 300), (300, 49, 40),
+          (2, 40, 1)]
+
+
+@pytest.mark.parametrize("m,n,k", SHAPES)
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("trans_b", [False, True])
+@pytest.mark.parametrize("alpha,beta", [(1.0, 0.0), (1.0, 1.0), (0.5, -2.0)])
+def test_sgemm_matches_numpy(isa, rng, m, n, k, trans_a, trans_b, alpha, beta):
+    a, b, c = operands(rng, m, n, k, trans_a, trans_b)
+    ref = reference(a, b, c, trans_a, trans_b, alpha, beta)
+    out = _C.sgemm(a, b, c, trans_a, trans_b, alpha, beta)
+    assert out is c
+    check(c, ref)
+
+
+def test_sgemm_crosses_every_cache_block(isa, rng):
+    # k > KC (256), m > MC (<= 168), n > NC (<= 4096): every loop of the nest runs twice.
+    m, n, k = 180, 4200, 530
+    a, b, c = operands(rng, m, n, k, False, False)
+    ref = reference(a, b, c, False, False, 1.0, 1.0)
+    _C.sgemm(a, b, c, beta=1.0)
+    check(c, ref)
+
+
+def test_sgemm_beta_zero_never_reads_c(isa, rng):
+    a, b, _ = operands(rng, 13, 21, 9, False, False)
+    c = np.full((13, 21), np.nan, np.float32)
+    _C.sgemm(a, b, c, beta=0.0)
+    check(c, reference(a, b, c, False, False, 1.0, 0.0))
+
+
+@pytest.mark.parametrize("beta", [0.0, 3.0])
+def test_sgemm_k_zero_scales_c(isa, beta):
+    a = np.zeros((4, 0), np.float32)
+    b = np.zeros((0, 5), np.float32)
+    c = np.ones((4, 5), np.float32)
+    _C.sgemm(a, b, c, beta=beta)
+    np.testing.assert_array_equal(c, np.full((4, 5), beta, np.float32))
+
+
+def test_sgemm_leading_dimensions(isa, rng):
+    # Column slices of bigger arrays: rows are contiguous but the row stride is larger.
+    big_a = rng.standard_normal((19, 40)).astype(np.float32)
+    big_b = rng.standard_normal((23, 50)).astype(np.float32)
+    big_c = rng.standard_normal((19, 60)).astype(np.float32)
+    a, b, c = big_a[:, 3:26], big_b[:, 5:22], big_c[:, 7:24]
+    untouched = big_c.copy()
+    ref = reference(a, b, c, False, False, 1.0, 1.0)
+    _C.sgemm(a, b, c, beta=1.0)
+    check(c, ref)
+    np.testing.assert_array_equal(big_c[:, :7], untouched[:, :7])
+    np.testing.assert_array_equal(big_c[:, 24:], untouched[:, 24:])
+
+
+@pytest.mark.parametrize("bias_axis", [0, 1])
+@pytest.mark.parametrize("m,n,k", [(7, 13, 5), (50, 70, 300), (60, 5, 64), (5, 60, 64)])
+def test_sgemm_bias_epilogue(isa, rng, bias_axis, m, n, k):
+    a, b, c = operands(rng, m, n, k, False, True)
+    bias = rng.standard_normal(m if bias_axis == 0 else n).astype(np.float32)
+    ref = reference(a, b, c, False, True, 1.0, 0.5, bias, bias_axis)
+    _C.sgemm(a, b, c, False, True, 1.0, 0.5, bias, bias_axis)
+    check(c, ref)
+
+
+def test_sgemm_same_result_with_one_and_two_threads(isa, rng):
+    a, b, c = operands(rng, 100, 300, 200, False, False)
+    threads = resnetc.get_num_threads()
+    try:
+        resnetc.set_num_threads(1)
+        one = _C.sgemm(a, b, c.copy())
+        resnetc.set_num_threads(2)
+        two = _C.sgemm(a, b, c.copy())
+    finally:
+        resnetc.set_num_threads(threads)
+    np.testing.assert_array_equal(one, two)
+
+
+def test_sgemm_does_not_modify_inputs(rng):
+    a, b, c = operands(rng, 9, 11, 7, False, False)
+    a0, b0 = a.copy(), b.copy()
+    _C.sgemm(a, b, c)
+    np.testing.assert_array_equal(a, a0)
+    np.testing.assert_array_equal(b, b0)
+
+
+def test_sgemm_rejects_bad_arguments():
+    a = np.zeros((3, 4), np.float32)
+    b = np.zeros((5, 6), np.float32)
+    c = np.zeros((3, 6), np.float32)
+    with pytest.raises(ValueError, match=r"sgemm: op\(a\) is 3 x 4 but op\(b\) is 5 x 6"):
+        _C.sgemm(a, b, c)
+    with pytest.raises(TypeError, match="sgemm: a must have dtype float32, got numpy.float64"):
+        _C.sgemm(a.astype(np.float64), b, c)
+    with pytest.raises(ValueError, match=r"sgemm: c must have shape \(3, 5\), got \(3, 6\)"):
+        _C.sgemm(a, np.zeros((4, 5), np.float32), c)
+    with pytest.raises(ValueError, match="sgemm: b must have contiguous rows"):
+        _C.sgemm(a, np.zeros((4, 12), np.float32)[:, ::2], c)
+    readonly = np.zeros((3, 6), np.float32)
+    readonly.flags.writeable = False
+    with pytest.raises(ValueError, match="sgemm: c must be writeable"):
+        _C.sgemm(a, np.zeros((4, 6), np.float32), readonly)
+
+
+@pytest.fixture
+def avx512_geometry():
+    """The driver with the AVX-512 kernel's 14 x 32 tile, through a portable kernel: checks
+    packing, edge tiles and blocking for that geometry on machines without AVX-512."""
+    _C._sgemm_force_config("generic_14x32")
+    yield
+    _C._sgemm_force_config(None)
+
+
+@pytest.mark.parametrize("m,n,k", SHAPES + [(180, 4200, 300)])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+def test_sgemm_avx512_geometry(avx512_geometry, rng, m, n, k, trans_a, trans_b):
+    assert _C.sgemm_config()["kernel"] == "generic_14x32"
+    a, b, c = operands(rng, m, n, k, trans_a, trans_b)
+    bias = rng.standard_normal(m).astype(np.float32)
+    ref = reference(a, b, c, trans_a, trans_b, 0.5, 1.0, bias, 0)
+    _C.sgemm(a, b, c, trans_a, trans_b, 0.5, 1.0, bias, 0)
+    check(c, ref)
+
+
+def test_conv2d_with_avx512_geometry(avx512_geometry, rng):
+    import torch
+    import resnetc.nn.functional as F
+    x = rng.standard_normal((3, 6, 9, 9)).astype(np.float32)
+    w = rng.standard_normal((20, 3, 3, 3)).astype(np.float32)
+    ours = F.conv2d(x, w, stride=2, padding=1, groups=2).array
+    ref = torch.nn.functional.conv2d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
+                                     stride=2, padding=1, groups=2).numpy()
+    assert np.abs(ours - ref).max() <= RTOL * np.abs(ref).max()
+
+
+def test_force_config_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown or unsupported kernel 'sse_2x2'"):
+        _C._sgemm_force_config("sse_2x2")
+
+
+def test_release_workspace_then_compute_again(rng):
+    a, b, c = operands(rng, 40, 50, 60, False, False)
+    _C.sgemm(a, b, c)
+    _C.release_workspace()
+    c2 = _C.sgemm(a, b, np.empty_like(c))
+    np.testing.assert_array_equal(c, c2)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, True), (False, True)])
+def test_engine_matches_its_naive_reference(isa, rng, trans_a, trans_b):
+    a, b, c = operands(rng, 37, 70, 300, trans_a, trans_b)
+    bias = rng.standard_normal(70).astype(np.float32)
+    fast = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 1.5, 0.5, bias, 1)
+    slow = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 1.5, 0.5, bias, 1, naive=True)
+    check(fast, slow.astype(np.float64))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("m,n,k", [(20, 30, 5003), (1, 9, 3000), (64, 147, 2048)])
+def test_sgemm_dot_route_long_k(isa, rng, threads, m, n, k):
+    # A @ B^T with few outputs and a long K: dot products, threads splitting K when there are 2.
+    a, b, c = operands(rng, m, n, k, False, True)
+    bias = rng.standard_normal(n).astype(np.float32)
+    ref = reference(a, b, c, False, True, 0.75, -1.0, bias, 1)
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(threads)
+    try:
+        _C.sgemm(a, b, c, False, True, 0.75, -1.0, bias, 1)
+    finally:
+        resnetc.set_num_threads(previous)
+    check(c, ref)

@@ -1,0 +1,8 @@
+import pytest
+
+from jpeg_samples import photo_like
+
+
+@pytest.fixture(scope="session")
+def photo():
+    return photo_like(375, 500)
