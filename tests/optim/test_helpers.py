@@ -251,3 +251,19 @@ def test_zero_grad_step_closure_and_repr():
     assert "SGD (" in repr(opt) and "lr: 0.5" in repr(opt)
     named = optim.AdamW([("w", p)], lr=1e-3)
     assert named.param_groups[0]["param_names"] == ["w"]
+
+
+def test_update_bn_matches_torch():
+    rng = np.random.default_rng(6)
+    tmodel = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+    rmodel = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+    rmodel.load_state_dict({k: v.numpy().copy() for k, v in tmodel.state_dict().items()})
+    batches = [rng.standard_normal((5, 4)).astype(np.float32) * (i + 1) for i in range(4)]
+    tmodel.eval()
+    rmodel.eval()
+    torch.optim.swa_utils.update_bn([(torch.from_numpy(b), 0) for b in batches], tmodel)
+    swa_utils.update_bn([(resnetc.Tensor(b), 0) for b in batches], rmodel)
+    assert not rmodel.training and rmodel[1].momentum == tmodel[1].momentum == 0.1
+    for key in ("1.running_mean", "1.running_var"):
+        np.testing.assert_allclose(rmodel.state_dict()[key].array, tmodel.state_dict()[key].numpy(), rtol=1e-5,
+                                   atol=1e-6, err_msg=key)
