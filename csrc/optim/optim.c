@@ -8,6 +8,9 @@
 /* 16K floats: 64 KB per stream, large enough to amortise scheduling, small enough that a
  * ResNet's 161 tensors give many chunks per thread. */
 #define RC_OPTIM_CHUNK 16384
+/* Below this many elements in all the update takes a few tens of microseconds: one thread does
+ * it, since waking the others costs as much (and, on a busy machine, milliseconds). */
+#define RC_OPTIM_PARALLEL_MIN (4 * RC_OPTIM_CHUNK)
 
 rc_status rc_optim_step(rc_optim_kind kind, const rc_optim_hparams *h, const rc_optim_tensor *tensors,
                         int64_t ntensors) {
@@ -20,11 +23,14 @@ rc_status rc_optim_step(rc_optim_kind kind, const rc_optim_hparams *h, const rc_
     int64_t *first = malloc((size_t)(ntensors + 1) * sizeof *first);
     if (!first) return RC_ERR_NOMEM;
     first[0] = 0;
-    for (int64_t t = 0; t < ntensors; t++)
+    int64_t total = 0;
+    for (int64_t t = 0; t < ntensors; t++) {
         first[t + 1] = first[t] + (tensors[t].n + RC_OPTIM_CHUNK - 1) / RC_OPTIM_CHUNK;
+        total += tensors[t].n;
+    }
     const int64_t nchunks = first[ntensors];
 
-#pragma omp parallel for schedule(dynamic, 1) if (nchunks > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (total >= RC_OPTIM_PARALLEL_MIN)
     for (int64_t c = 0; c < nchunks; c++) {
         int64_t lo = 0, hi = ntensors - 1;
         while (lo < hi) { /* binary search: the tensor whose chunk range holds c */

@@ -7,7 +7,8 @@ from resnetc import _C
 from resnetc.optim import _functional
 from resnetc.optim.optimizer import KIND_ADAGRAD, KIND_ADAM, KIND_NADAM, KIND_RADAM, KIND_RMSPROP, KIND_SGD
 
-SIZES = [1, 7, 8, 33, 16384 + 5]
+# The last size makes the call large enough to run on all threads (csrc/optim/optim.c), in 5 chunks.
+SIZES = [1, 7, 8, 33, 16384 * 4 + 5]
 BASE = dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)
 CASES = [
     (KIND_SGD, dict(lr=0.1), 0, (0.0,)),
