@@ -16,8 +16,10 @@ rc_status rc_optim_step(rc_optim_kind kind, const rc_optim_hparams *h, const rc_
                         int64_t ntensors) {
     if ((int)kind < 0 || kind >= RC_OPTIM_KIND_COUNT || ntensors < 0) return RC_ERR_ARGUMENT;
     if (ntensors == 0) return RC_OK;
-    const rc_optim_range_fn fn =
-        rc_isa_active() >= RC_ISA_AVX2 ? rc_optim_ranges_avx2[kind] : rc_optim_ranges_generic[kind];
+    const rc_isa isa = rc_isa_active();
+    const rc_optim_range_fn fn = isa >= RC_ISA_AVX512 ? rc_optim_ranges_avx512[kind]
+                               : isa >= RC_ISA_AVX2   ? rc_optim_ranges_avx2[kind]
+                                                      : rc_optim_ranges_generic[kind];
 
     /* first[t] = index of tensor t's first chunk; chunk c belongs to the last t with first[t] <= c. */
     int64_t *first = malloc((size_t)(ntensors + 1) * sizeof *first);

@@ -75,5 +75,6 @@ typedef void (*rc_optim_range_fn)(const rc_optim_hparams *h, const rc_optim_tens
 /* The per-kind range functions of each build; NULL entries never happen. */
 extern const rc_optim_range_fn rc_optim_ranges_generic[RC_OPTIM_KIND_COUNT];
 extern const rc_optim_range_fn rc_optim_ranges_avx2[RC_OPTIM_KIND_COUNT];
+extern const rc_optim_range_fn rc_optim_ranges_avx512[RC_OPTIM_KIND_COUNT];
 
 #endif
