@@ -181,8 +181,11 @@ def test_reduce_lr_on_plateau_matches_torch(mode, threshold_mode, options):
     metrics = plateau_metrics(7, threshold=options.get("threshold", 1e-4))
     if mode == "max":
         metrics = [1.0 / m for m in metrics]
-    reductions = 0
+    reductions, cooled, within_threshold = 0, False, 0
     for i, metric in enumerate(metrics):
+        cooled |= rsched.cooldown_counter > 0
+        strictly_better = metric < rsched.best if mode == "min" else metric > rsched.best
+        within_threshold += strictly_better and not rsched._is_better(metric, rsched.best)
         before = tsched.get_last_lr()
         tsched.step(metric)
         rsched.step(np.float64(metric) if i % 2 else metric)  # any float-like metric
@@ -198,6 +201,11 @@ def test_reduce_lr_on_plateau_matches_torch(mode, threshold_mode, options):
             ropt.load_state_dict(saved[0])
             rsched.load_state_dict(saved[1])
     assert reductions > 0
+    assert (within_threshold > 0) == (options.get("threshold", 1e-4) > 0)  # improvements too small to count
+    assert cooled == (options.get("cooldown", 0) > 0)
+    if "min_lr" in options and options["min_lr"]:
+        floors = options["min_lr"] if isinstance(options["min_lr"], list) else [options["min_lr"]] * 2
+        assert rsched.get_last_lr() == floors  # the lr came down to min_lr and stayed there
 
 
 def test_scheduler_bad_arguments():
