@@ -10,3 +10,4 @@ from resnetc.nn.modules.linear import Flatten, Identity, Linear
 from resnetc.nn.modules.loss import CrossEntropyLoss, NLLLoss
 from resnetc.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from resnetc.nn.parameter import Parameter
+from resnetc.nn import utils  # torch.nn.utils: clip_grad_norm_, clip_grad_value_
