@@ -52,6 +52,18 @@ def _check_flags(defaults):
             raise ValueError(f"{key}=True is not supported: resnetc runs one fused CPU update")
 
 
+class _HookHandle:
+    _next_id = 0
+
+    def __init__(self, table, hook):
+        _HookHandle._next_id += 1
+        self.table, self.id = table, _HookHandle._next_id
+        table[self.id] = hook
+
+    def remove(self):
+        self.table.pop(self.id, None)
+
+
 class Optimizer:
     """Base class of all optimizers, with torch.optim.Optimizer's attributes and state_dict.
 
@@ -142,13 +154,30 @@ class Optimizer:
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure()'s loss if given."""
+        for hook in list(self._step_hooks("pre").values()):
+            result = hook(self, (), {})
+            if result is not None:
+                raise RuntimeError(f"optimizer step pre-hooks must return None, got {result}")
         loss = None
         if closure is not None:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
             self._step_group(group)
+        for hook in list(self._step_hooks("post").values()):
+            hook(self, (), {})
         return loss
+
+    def _step_hooks(self, when):
+        return self.__dict__.setdefault(f"_step_{when}_hooks", {})
+
+    def register_step_pre_hook(self, hook):
+        """hook(optimizer, args, kwargs) runs before each step; returns a handle with remove()."""
+        return _HookHandle(self._step_hooks("pre"), hook)
+
+    def register_step_post_hook(self, hook):
+        """hook(optimizer, args, kwargs) runs after each step; returns a handle with remove()."""
+        return _HookHandle(self._step_hooks("post"), hook)
 
     def _step_group(self, group):
         params, grads, states = [], [], ([], [], [])

@@ -57,6 +57,12 @@ def test_clip_grad_norm_nonfinite():
     assert float(clip_grad_norm_([Parameter(np.ones(2, np.float32))], 1.0).array) == 0.0  # no grads: 0
 
 
+def test_torch_names():
+    assert nn.utils.clip_grad_norm_ is clip_grad_norm_  # reachable as resnetc.nn.utils, like torch.nn.utils
+    assert optim.swa_utils.AveragedModel is swa_utils.AveragedModel
+    assert optim.lr_scheduler.ReduceLROnPlateau.__name__ == "ReduceLROnPlateau"
+
+
 def test_clip_grad_value_matches_torch():
     tp, rp = pair_params(np.random.default_rng(2), scale=3.0)
     torch.nn.utils.clip_grad_value_(tp, 0.7)
@@ -267,3 +273,16 @@ def test_update_bn_matches_torch():
     for key in ("1.running_mean", "1.running_var"):
         np.testing.assert_allclose(rmodel.state_dict()[key].array, tmodel.state_dict()[key].numpy(), rtol=1e-5,
                                    atol=1e-6, err_msg=key)
+
+
+def test_step_hooks():
+    p = Parameter(np.ones(2, np.float32))
+    p.grad = resnetc.Tensor(np.ones(2, np.float32))
+    opt = optim.SGD([p], lr=0.1)
+    calls = []
+    pre = opt.register_step_pre_hook(lambda o, a, k: calls.append(("pre", float(p.array[0]))))
+    opt.register_step_post_hook(lambda o, a, k: calls.append(("post", float(p.array[0]))))
+    opt.step()
+    pre.remove()
+    opt.step()
+    assert calls == [("pre", 1.0), ("post", pytest.approx(0.9)), ("post", pytest.approx(0.8))]
