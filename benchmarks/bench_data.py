@@ -116,6 +116,13 @@ def run_processes(paths, procs, seconds):
     return sum(c / t for c, t in results)
 
 
+def _versions():
+    import PIL
+    import torch
+    import torchvision
+    return {"pillow": PIL.__version__, "torch": torch.__version__, "torchvision": torchvision.__version__}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=48)
@@ -129,7 +136,8 @@ def main():
         mean_kb = np.mean([os.path.getsize(p) for p in paths]) / 1024
         results = {"pipeline": "RandomResizedCrop(224), RandomHorizontalFlip, ColorJitter(0.2,0.2,0.2,0.2), ToTensor, Normalize",
                    "images": args.images, "image_size": [500, 375], "mean_file_kb": round(mean_kb, 1),
-                   "cpu_count": os.cpu_count(), "images_per_second": {}, "ratio": {}}
+                   "cpu_count": os.cpu_count(), "load_average_before": os.getloadavg()[0],
+                   "versions": _versions(), "images_per_second": {}, "ratio": {}}
         ips = results["images_per_second"]
         for workers in (1, 2):
             ips[f"resnetc_{workers}_threads"] = run_threads(resnetc_worker_fn, paths, workers, args.seconds)
