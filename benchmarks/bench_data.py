@@ -3,7 +3,8 @@
 The standard ImageNet training pipeline
     RandomResizedCrop(224), RandomHorizontalFlip(), ColorJitter(0.2, 0.2, 0.2, 0.2), ToTensor(),
     Normalize(ImageNet mean, std)
-on photo-like JPEGs of ImageNet's typical size (500x375, quality 90, ~100 KB), read from disk.
+on photo-like JPEGs of ImageNet's typical size (500x375, quality 90, ~100 KB with the default
+--noise, as ImageNet's average), read from disk.
 
 - resnetc: ImageFolder's default loader (EncodedImage.from_file) -> Compose, which takes the
   fused C path; a per-sample generator is installed as the DataLoader does.
@@ -30,23 +31,23 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
 
-def photo_like(h, w, seed):
+def photo_like(h, w, seed, noise=18.0):
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:h, 0:w].astype(np.float64)
     f1, f2, f3 = rng.uniform(8, 40, 3)
     img = np.stack([128 + 100 * np.sin(x / f1 + y / f2 + seed), 128 + 90 * np.cos(x / f2 - y / f3),
                     128 + 80 * np.sin((x + y) / f3 + 2 * seed)], -1)
     img[((x // rng.integers(20, 60)) + (y // rng.integers(20, 60))) % 2 == 0] *= rng.uniform(0.4, 0.8)
-    img += rng.normal(0, 5, img.shape)
+    img += rng.normal(0, noise, img.shape)  # sensor-like noise; sets the file size
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def make_dataset(folder, n):
+def make_dataset(folder, n, noise):
     from PIL import Image
     paths = []
     for i in range(n):
         path = os.path.join(folder, f"img_{i:04d}.jpg")
-        Image.fromarray(photo_like(375, 500, i)).save(path, "JPEG", quality=90)
+        Image.fromarray(photo_like(375, 500, i, noise)).save(path, "JPEG", quality=90)
         paths.append(path)
     return paths
 
@@ -129,13 +130,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=48)
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
+    parser.add_argument("--noise", type=float, default=18.0,
+                        help="pixel noise of the generated photos: 18 gives ~100 KB files, like ImageNet's")
     parser.add_argument("--repeats", type=int, default=2, help="best of this many runs per figure")
     parser.add_argument("--json", default=None, help="also write the results to this file")
     args = parser.parse_args()
     import resnetc
     resnetc.set_num_threads(1)  # one core per worker thread, as in the DataLoader
     with tempfile.TemporaryDirectory() as folder:
-        paths = make_dataset(folder, args.images)
+        paths = make_dataset(folder, args.images, args.noise)
         mean_kb = np.mean([os.path.getsize(p) for p in paths]) / 1024
         results = {"pipeline": "RandomResizedCrop(224), RandomHorizontalFlip, ColorJitter(0.2,0.2,0.2,0.2), ToTensor, Normalize",
                    "images": args.images, "image_size": [500, 375], "mean_file_kb": round(mean_kb, 1),
