@@ -16,8 +16,9 @@ turned off. Set either limit to ``None`` to disable it.
 
 Decoding matches Pillow (same libjpeg-turbo IDCT, ISLOW, fancy upsampling): RGB output is
 pixel-identical to ``Image.open(f).convert("RGB")``, CMYK/YCCK files are converted with Pillow's
-formula. GRAY output of a color JPEG is libjpeg's luma channel (as torchvision.io.decode_jpeg),
-which differs from Pillow's ``convert("L")`` by at most 1-2 levels (tests/image).
+formula (Adobe-inverted CMYK handled), and GRAY output is pixel-identical to Pillow's
+``convert("L")`` (torchvision.io.decode_jpeg's GRAY is libjpeg's luma channel instead, which
+differs from it by up to ~8 levels). Verified in tests/image/test_jpeg.py.
 
 EXIF orientation is NOT applied by default -- neither torchvision's ImageFolder loader nor
 torchvision.io.decode_jpeg applies it -- pass ``apply_exif_orientation=True`` to rotate/flip as

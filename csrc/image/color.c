@@ -1,52 +1,12 @@
 /* Pillow-exact color ops on uint8 RGB (see color.h). */
 #include "image/color.h"
 
-#include <math.h>
-#include <pthread.h>
 #include <string.h>
 
-/* Tables for the 8-bit HSV round trip, filled once (pthread_once): every entry is computed
- * with the same float/double steps as Pillow's per-pixel code, so results are unchanged.
- *   quot[cr][d] = (float)d / (float)cr      (the rc, gc, bc quotients)
- *   sat[cr][maxc] = Pillow's 8-bit saturation
- *   pval[s][v] = Pillow's p = round(v * (1 - s/255)) */
-static float quot[256][256];
-static uint8_t sat[256][256];
-static uint8_t pval[256][256];
-/* hsv -> rgb: sector[h] = floor(h * 6 / 255) % 6, and the double factors Pillow multiplies v by
- * for q and t: qmul[h][s] = 1 - fs * f (fs * f in float), tmul[h][s] = 1 - fs * (1 - f). */
-static uint8_t sector[256];
-static double qmul[256][256], tmul[256][256];
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+#include "core/cpu_features.h"
+#include "image/hue_block.h"
 
-static void init_tables(void) {
-    for (int cr = 1; cr < 256; cr++)
-        for (int d = 0; d < 256; d++) quot[cr][d] = (float)d / (float)cr;
-    for (int cr = 1; cr < 256; cr++)
-        for (int maxc = cr; maxc < 256; maxc++) {
-            float sv = (float)cr / (float)maxc;
-            int is = (int)(sv * 255.0);
-            sat[cr][maxc] = (uint8_t)(is < 0 ? 0 : is > 255 ? 255 : is);
-        }
-    for (int h = 0; h < 256; h++) {
-        double h6 = (float)h * 6.0 / 255.0;
-        int i = (int)h6;
-        float f = h6 - (float)i;
-        sector[h] = (uint8_t)(i % 6);
-        for (int s = 0; s < 256; s++) {
-            float fs = ((float)s) / 255.0;
-            qmul[h][s] = 1.0 - fs * f;
-            tmul[h][s] = 1.0 - fs * (1.0 - f);
-        }
-    }
-    for (int s = 0; s < 256; s++) {
-        float fs = ((float)s) / 255.0;
-        for (int v = 0; v < 256; v++) {
-            int p = (int)((float)v * (1.0 - fs) + 0.5);
-            pval[s][v] = (uint8_t)(p < 0 ? 0 : p > 255 ? 255 : p);
-        }
-    }
-}
+HUE_BLOCK_DEFINE(hue_block_generic)
 
 /* Image.blend(a, b, alpha): a + alpha * (b - a) in float, truncated; clipped only when
  * extrapolating (alpha outside [0, 1]), as Pillow's Blend.c. */
@@ -56,56 +16,6 @@ static inline uint8_t blend(int a, int b, float alpha, int extrapolate) {
     if (t <= 0.0f) return 0;
     if (t >= 255.0f) return 255;
     return (uint8_t)t;
-}
-
-/* Pillow's RGB -> HSV (Convert.c, after colorsys), 8 bits per channel, through the tables. */
-static inline void rgb_to_hsv(uint8_t *hsv, const uint8_t *rgb) {
-    int r = rgb[0], g = rgb[1], b = rgb[2];
-    int maxc = r > g ? (r > b ? r : b) : (g > b ? g : b);
-    int minc = r < g ? (r < b ? r : b) : (g < b ? g : b);
-    hsv[2] = (uint8_t)maxc;
-    if (minc == maxc) {
-        hsv[0] = hsv[1] = 0;
-        return;
-    }
-    int cr = maxc - minc;
-    const float *q = quot[cr];
-    float rc = q[maxc - r], gc = q[maxc - g], bc = q[maxc - b];
-    float h;
-    if (r == maxc) h = bc - gc;
-    else if (g == maxc) h = 2.0 + rc - bc;
-    else h = 4.0 + gc - rc;
-    /* fmod(x, 1.0) for x in [0, 2): subtracting 1 is exact there (Sterbenz) */
-    double hd = h / 6.0 + 1.0;
-    if (hd >= 1.0) hd -= 1.0;
-    h = (float)hd;
-    int ih = (int)(h * 255.0);
-    hsv[0] = (uint8_t)(ih < 0 ? 0 : ih > 255 ? 255 : ih);
-    hsv[1] = sat[cr][maxc];
-}
-
-static inline uint8_t clip_int(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
-
-static inline void hsv_to_rgb(uint8_t *rgb, const uint8_t *hsv) {
-    int h = hsv[0], s = hsv[1], v = hsv[2];
-    if (s == 0) {
-        rgb[0] = rgb[1] = rgb[2] = (uint8_t)v;
-        return;
-    }
-    /* round() of non-negative values as (int)(x + 0.5): no libm call per pixel */
-    uint8_t p = pval[s][v];
-    uint8_t q = clip_int((int)((float)v * qmul[h][s] + 0.5));
-    uint8_t t = clip_int((int)((float)v * tmul[h][s] + 0.5));
-    int i = sector[h];
-    uint8_t V = (uint8_t)v;
-    switch (i) {
-    case 0: rgb[0] = V; rgb[1] = t; rgb[2] = p; break;
-    case 1: rgb[0] = q; rgb[1] = V; rgb[2] = p; break;
-    case 2: rgb[0] = p; rgb[1] = V; rgb[2] = t; break;
-    case 3: rgb[0] = p; rgb[1] = q; rgb[2] = V; break;
-    case 4: rgb[0] = t; rgb[1] = p; rgb[2] = V; break;
-    default: rgb[0] = V; rgb[1] = p; rgb[2] = q; break;
-    }
 }
 
 /* 256-entry table of blend(base, v, factor): exact, since the result depends on v alone. */
@@ -154,13 +64,10 @@ void rc_adjust_u8(uint8_t *img, size_t n, int op, float factor) {
     case RC_COLOR_HUE: {
         /* torchvision: np.int32(hue_factor * 255).astype(np.uint8), added with wraparound */
         uint8_t shift = (uint8_t)(int32_t)((double)factor * 255.0);
-        pthread_once(&tables_once, init_tables);
-        for (size_t i = 0; i < n; i++) {
-            uint8_t hsv[3];
-            rgb_to_hsv(hsv, img + 3 * i);
-            hsv[0] = (uint8_t)(hsv[0] + shift);
-            hsv_to_rgb(img + 3 * i, hsv);
-        }
+        void (*block)(uint8_t *, int, uint8_t) =
+            rc_isa_active() >= RC_ISA_AVX2 ? rc_hue_block_avx2 : hue_block_generic;
+        for (size_t i = 0; i < n; i += HUE_BLOCK)
+            block(img + 3 * i, n - i < HUE_BLOCK ? (int)(n - i) : HUE_BLOCK, shift);
         return;
     }
     default: return;

@@ -136,33 +136,50 @@ static inline uint8_t clip8(int32_t v) {
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
-/* out is (rows, wx->count, C); in rows are in_stride apart, starting at input row 0. */
+/* out is (rows, wx->count, C); in rows are in_stride apart, starting at input row 0.
+ * RGB rows go two at a time: six independent sums per tap share each weight load. */
 static void horizontal_u8(uint8_t *out, const uint8_t *in, size_t in_stride, int rows, int C,
                           const rc_axis_weights *wx) {
     int ow = wx->count, ks = wx->ksize;
-    for (int y = 0; y < rows; y++) {
+    int y = 0;
+    if (C == 3) {
+        for (; y + 1 < rows; y += 2) {
+            const uint8_t *src0 = in + (size_t)y * in_stride, *src1 = src0 + in_stride;
+            uint8_t *dst0 = out + (size_t)y * ow * 3, *dst1 = dst0 + (size_t)ow * 3;
+            for (int xx = 0; xx < ow; xx++) {
+                int xmin = wx->bounds[2 * xx], n = wx->bounds[2 * xx + 1];
+                const int32_t *k = &wx->fixed[(size_t)xx * ks];
+                const uint8_t *p = src0 + (size_t)xmin * 3, *q = src1 + (size_t)xmin * 3;
+                int32_t a0 = 1 << (PRECISION_BITS - 1), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0;
+                for (int x = 0; x < n; x++, p += 3, q += 3) {
+                    int32_t w = k[x];
+                    a0 += p[0] * w;
+                    a1 += p[1] * w;
+                    a2 += p[2] * w;
+                    b0 += q[0] * w;
+                    b1 += q[1] * w;
+                    b2 += q[2] * w;
+                }
+                dst0[3 * xx] = clip8(a0);
+                dst0[3 * xx + 1] = clip8(a1);
+                dst0[3 * xx + 2] = clip8(a2);
+                dst1[3 * xx] = clip8(b0);
+                dst1[3 * xx + 1] = clip8(b1);
+                dst1[3 * xx + 2] = clip8(b2);
+            }
+        }
+    }
+    for (; y < rows; y++) {
         const uint8_t *src = in + (size_t)y * in_stride;
         uint8_t *dst = out + (size_t)y * ow * C;
         for (int xx = 0; xx < ow; xx++) {
             int xmin = wx->bounds[2 * xx], n = wx->bounds[2 * xx + 1];
             const int32_t *k = &wx->fixed[(size_t)xx * ks];
             const uint8_t *p = src + (size_t)xmin * C;
-            if (C == 3) {
-                int32_t s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
-                for (int x = 0; x < n; x++, p += 3) {
-                    s0 += p[0] * k[x];
-                    s1 += p[1] * k[x];
-                    s2 += p[2] * k[x];
-                }
-                dst[3 * xx] = clip8(s0);
-                dst[3 * xx + 1] = clip8(s1);
-                dst[3 * xx + 2] = clip8(s2);
-            } else {
-                for (int c = 0; c < C; c++) {
-                    int32_t s = 1 << (PRECISION_BITS - 1);
-                    for (int x = 0; x < n; x++) s += p[x * C + c] * k[x];
-                    dst[C * xx + c] = clip8(s);
-                }
+            for (int c = 0; c < C; c++) {
+                int32_t s = 1 << (PRECISION_BITS - 1);
+                for (int x = 0; x < n; x++) s += p[x * C + c] * k[x];
+                dst[C * xx + c] = clip8(s);
             }
         }
     }

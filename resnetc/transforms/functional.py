@@ -576,8 +576,8 @@ def adjust_hue(img, hue_factor):
         hsv[0] = np.fmod(hsv[0] + np.float32(hue_factor), np.float32(1.0))
         hsv[0] = np.where(hsv[0] < 0, hsv[0] + 1.0, hsv[0])  # torch's % is a floored modulo
         out = _hsv2rgb(hsv)
-        if a.dtype == np.uint8:
-            out = (out * 255.0).astype(np.uint8)
+        if a.dtype == np.uint8:  # torchvision's convert_image_dtype: x * (255 + 1 - 1e-3), truncated
+            out = (out * np.float32(255.999)).astype(np.uint8)
         return im.wrap(out.astype(a.dtype))
     return im.wrap(_adjust_u8(im, "hue", hue_factor), im.mode)
 

@@ -163,6 +163,23 @@ def run(steps, img, out=None):
     return array
 
 
+def transform_into(compose, img, out):
+    """For the DataLoader: runs `compose` on `img` straight into `out` (a (3, H, W) float32
+    C-contiguous array, e.g. one slot of the batch buffer) when the fused path applies, and
+    returns True; returns False -- having drawn nothing from rng() -- when the caller must run
+    ``compose(img)`` itself (not a JPEG EncodedImage, chain not fusable, or a mid-chain
+    fallback)."""
+    if not isinstance(img, _io.EncodedImage) or not _settings["enabled"] or not img.is_jpeg:
+        return False
+    steps = compose._plan
+    if steps is None:
+        steps = plan(compose.transforms) or False
+        compose._plan = steps
+    if steps is False:
+        return False
+    return run(steps, img, out=out) is not None
+
+
 def try_fused(compose, img):
     """Compose's hook: the fused result, or None to take the general path."""
     if not _settings["enabled"] or not img.is_jpeg:

@@ -255,3 +255,31 @@ def test_threads_decode_concurrently(photo):
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_mutated_files_never_crash():
+    """Random byte flips, truncations and overwrites: a decoded image or a ValueError, never a
+    crash or another exception (also through the fused transform path)."""
+    import resnetc.transforms as T
+    rng = np.random.default_rng(0)
+    bases = [jpeg_bytes(photo_like(40, 56, seed=1), quality=90),
+             jpeg_bytes(photo_like(40, 56, seed=2), quality=80, progressive=True),
+             jpeg_bytes(photo_like(40, 56, seed=3), mode="CMYK", quality=90)]
+    chain = T.Compose([T.RandomResizedCrop(24), T.ColorJitter(0.2, 0.2, 0.2, 0.2), T.ToTensor()])
+    for it in range(600):
+        data = bytearray(bases[it % 3])
+        if it % 3 == 0:
+            for _ in range(int(rng.integers(1, 6))):
+                data[int(rng.integers(0, len(data)))] = int(rng.integers(0, 256))
+        elif it % 3 == 1:
+            data = data[:int(rng.integers(0, len(data)))]
+        else:
+            i = int(rng.integers(2, len(data) - 4))
+            data[i:i + 4] = rng.integers(0, 256, 4).astype(np.uint8).tobytes()
+        for fn in (lambda: rio.decode_jpeg(bytes(data)), lambda: chain(rio.EncodedImage(bytes(data), "m.jpg"))):
+            try:
+                with T.sample_rng(np.random.default_rng(it)):
+                    out = fn()
+                assert out is not None
+            except ValueError:
+                pass

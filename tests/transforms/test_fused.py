@@ -146,6 +146,15 @@ def test_out_buffer_and_threads(jpegs):
     expected = [run(chain, jpegs["baseline"], 0, i, fast=False) for i in range(4)]
     for i in range(4):
         np.testing.assert_array_equal(batch[i], expected[i])
+    batch[:] = 0
+    T.set_fast_path(True, False)
+    for i in range(4):
+        with T.sample_rng(T.make_sample_rng(0, 0, i)):
+            assert fused.transform_into(chain, jpegs["baseline"], batch[i])
+        np.testing.assert_array_equal(batch[i], expected[i])
+    not_fusable = T.Compose([T.Grayscale(3), T.ToTensor()])
+    with T.sample_rng(T.make_sample_rng(0, 0, 0)):
+        assert not fused.transform_into(not_fusable, jpegs["baseline"], batch[0])
     T.set_fast_path(True, True)
     results = {}
 
