@@ -2,7 +2,7 @@
 
 Randomness: where torchvision draws from torch's global RNG, these draw from
 :func:`resnetc.transforms.rng` -- the generator the DataLoader installs per sample (see
-resnetc/transforms/_rng.py) -- with the same distributions and in the same order, so a chain's
+resnetc/utils/random_state.py) -- with the same distributions and in the same order, so a chain's
 parameters for one generator state are a fixed sequence of draws. ``get_params`` exposes them.
 
 Compose takes the fused C path (resnetc/transforms/fused.py) when it is given a JPEG

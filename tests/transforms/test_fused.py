@@ -149,11 +149,11 @@ def test_out_buffer_and_threads(jpegs):
     batch[:] = 0
     T.set_fast_path(True, False)
     for i in range(4):
-        with T.sample_rng(T.make_sample_rng(0, 0, i)):
+        with T.sample_generator(T.philox_generator(0, 0, i)):
             assert fused.transform_into(chain, jpegs["baseline"], batch[i])
         np.testing.assert_array_equal(batch[i], expected[i])
     not_fusable = T.Compose([T.Grayscale(3), T.ToTensor()])
-    with T.sample_rng(T.make_sample_rng(0, 0, 0)):
+    with T.sample_generator(T.philox_generator(0, 0, 0)):
         assert not fused.transform_into(not_fusable, jpegs["baseline"], batch[0])
     T.set_fast_path(True, True)
     results = {}
