@@ -12,15 +12,17 @@ def _add_train_arguments(p):
     p.add_argument("--model", default="resnet18", help="any resnetc.models name (default: resnet18)")
     p.add_argument("--weights", default=None, help="start from these weights (torchvision .pth, safetensors "
                                                    "or a resnetc checkpoint); a head of another size is replaced")
-    p.add_argument("--epochs", type=int, default=None, help="default: 90, or 8 for the demo")
+    p.add_argument("--epochs", type=int, default=None, help="default: 90, or 6 for the demo")
     p.add_argument("-b", "--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=None, help="default: 0.1 for SGD, 1e-3 for Adam(W)/RMSprop")
-    p.add_argument("--opt", default="sgd", choices=OPTIMIZERS)
+    p.add_argument("--lr", type=float, default=None,
+                   help="default: 0.1 x batch size / 256 for SGD, 1e-3 for Adam(W)/RMSprop, 2e-3 for the demo")
+    p.add_argument("--opt", default=None, choices=OPTIMIZERS, help="default: sgd, or adamw for the demo")
     p.add_argument("--momentum", type=float, default=0.9)
     p.add_argument("--wd", "--weight-decay", dest="weight_decay", type=float, default=1e-4)
     p.add_argument("--norm-weight-decay", type=float, default=None,
                    help="weight decay for normalization layers and biases (default: same as --wd)")
-    p.add_argument("--lr-scheduler", default="cosine", choices=SCHEDULERS)
+    p.add_argument("--lr-scheduler", default=None, choices=SCHEDULERS,
+                   help="default: cosine, or onecycle for the demo")
     p.add_argument("--lr-step-size", type=int, default=30, help="step: epochs between decays")
     p.add_argument("--lr-milestones", type=int, nargs="+", default=[30, 60], help="multistep: decay epochs")
     p.add_argument("--lr-gamma", type=float, default=0.1, help="step/multistep/plateau decay factor")

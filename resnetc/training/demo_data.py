@@ -12,7 +12,7 @@ import numpy as np
 
 CLASSES = ("checkerboard", "circle", "cross", "horizontal_stripes", "ring", "square", "triangle",
            "vertical_stripes")
-_VERSION = 1
+_VERSION = 2
 
 
 def _grid(size):
@@ -23,7 +23,7 @@ def _grid(size):
 def _shape_mask(name, size, rng):
     """A float mask in [0, 1] of one instance of class `name`."""
     ys, xs = _grid(size)
-    radius = rng.uniform(0.18, 0.32) * size
+    radius = rng.uniform(0.22, 0.36) * size
     cy, cx = rng.uniform(radius + 1, size - radius - 1, 2)
     dy, dx = ys - cy, xs - cx
     inside_box = (np.abs(dy) <= radius) & (np.abs(dx) <= radius)
@@ -58,7 +58,7 @@ def render(name, size, rng):
     foreground = rng.uniform(0, 255, 3)
     while np.abs(foreground - background).sum() < 150:  # keep the shape visible
         foreground = rng.uniform(0, 255, 3)
-    noise = rng.normal(0, 12, (size, size, 3))
+    noise = rng.normal(0, 8, (size, size, 3))
     mask = _shape_mask(name, size, rng)[..., None]
     image = np.where(mask, foreground, background) + noise
     return np.clip(image, 0, 255).astype(np.uint8)
