@@ -43,18 +43,7 @@ if cfg["framework"] == "torch":
         images = images.contiguous(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, foreach=True)
     criterion = torch.nn.CrossEntropyLoss()
-    def train_step():
-        optimizer.zero_grad(set_to_none=True)
-        criterion(model(images), labels).backward()
-        optimizer.step()
-    def infer_step():
-        with torch.inference_mode():
-            model(images)
-    model.train()
-    run = train_step
-    if cfg["mode"] == "inference":
-        model.eval()
-        run = infer_step
+    inference = torch.inference_mode
 else:
     import resnetc
     from resnetc import models, nn, optim
@@ -62,18 +51,19 @@ else:
     images, labels = resnetc.Tensor(x), resnetc.Tensor(y)
     optimizer = optim.AdamW(model.parameters(), lr=1e-3)
     criterion = nn.CrossEntropyLoss()
-    def train_step():
-        optimizer.zero_grad(set_to_none=True)
-        criterion(model(images), labels).backward()
-        optimizer.step()
-    def infer_step():
-        with resnetc.no_grad():
-            model(images)
-    model.train()
-    run = train_step
-    if cfg["mode"] == "inference":
-        model.eval()
-        run = infer_step
+    inference = resnetc.no_grad
+
+def train_step():
+    optimizer.zero_grad(set_to_none=True)
+    criterion(model(images), labels).backward()
+    optimizer.step()
+
+def infer_step():
+    with inference():
+        model(images)
+
+model.train(cfg["mode"] == "train")
+run = train_step if cfg["mode"] == "train" else infer_step
 rate = timed(run, cfg["warmup"], cfg["steps"])
 peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"images_per_s": rate, "peak_rss_mib": peak_mib}))
