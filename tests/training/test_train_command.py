@@ -118,3 +118,16 @@ def test_cli_errors_are_clear(argv, message, tiny_data, tmp_path):
                          capture_output=True, text=True, cwd=REPO)
     assert out.returncode != 0
     assert message in out.stderr
+
+
+@pytest.mark.parametrize("threshold,value,message", [("GRAD_NORM_EXPLODING", 0.0, "exploding gradients"),
+                                                     ("GRAD_NORM_VANISHING", 1e30, "vanishing gradients")])
+def test_gradient_norm_warnings(threshold, value, message, tiny_data, tmp_path, monkeypatch):
+    from resnetc.training import trainer as trainer_module
+    from resnetc.training.cli import build_parser
+
+    monkeypatch.setattr(trainer_module, threshold, value)
+    args = trainer_module.apply_defaults(build_parser().parse_args(
+        ["train", tiny_data, *TINY, "--epochs", "1", "--no-tensorboard", "--output-dir", str(tmp_path)]))
+    with pytest.warns(UserWarning, match=message + r".*per layer: conv1 [0-9.e+-]+, bn1"):
+        trainer_module.Trainer(args).run()
