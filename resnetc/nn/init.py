@@ -51,14 +51,22 @@ def _fill(tensor, values):
     return tensor
 
 
+def _draw_dtype(tensor):
+    # Draw float32 tensors in float32: a wide ResNet's 100M+ parameters initialise in a fraction
+    # of the time, and the values are the same distribution.
+    return np.float32 if as_array(tensor).dtype == np.float32 else np.float64
+
+
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     rng = generator or default_generator()
-    return _fill(tensor, rng.uniform(a, b, as_array(tensor).shape))
+    values = rng.random(as_array(tensor).shape, dtype=_draw_dtype(tensor))
+    return _fill(tensor, values * (b - a) + a)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     rng = generator or default_generator()
-    return _fill(tensor, rng.normal(mean, std, as_array(tensor).shape))
+    values = rng.standard_normal(as_array(tensor).shape, dtype=_draw_dtype(tensor))
+    return _fill(tensor, values * std + mean)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
