@@ -3,8 +3,11 @@
 Bottleneck puts the stride on the 3x3 convolution (ResNet v1.5), as torchvision does, so
 state_dicts move between torchvision and resnetc in both directions.
 """
+import numpy as np
+
 from resnetc import nn
 from resnetc.models._weights import load_weights
+from resnetc.tensor import as_array
 
 
 def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
@@ -124,10 +127,22 @@ class ResNet(nn.Module):
         return nn.Sequential(*layers)
 
     def forward(self, x):
+        _check_images(x)
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         x = self.avgpool(x).flatten(1)
         return self.fc(x)
+
+
+def _check_images(x):
+    """A model's input must be a finite (N, 3, H, W) batch: NaN or Inf in the images would only
+    surface later as a NaN loss, far from its cause."""
+    array = as_array(x)
+    if array.ndim != 4 or array.shape[1] != 3:
+        raise ValueError(f"expected a batch of images of shape (N, 3, H, W), got shape {tuple(array.shape)}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = int(array.size - np.isfinite(array).sum())
+        raise ValueError(f"the input batch has {bad} NaN or infinite values (shape {tuple(array.shape)})")
 
 
 def _resnet(arch, block, layers, weights, progress, kwargs):

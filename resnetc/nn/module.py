@@ -254,6 +254,10 @@ class Module:
             if not np.can_cast(value.dtype, target.dtype, casting="same_kind"):
                 errors.append(f"dtype mismatch for {key}: checkpoint has {value.dtype}, model has {target.dtype}.")
                 continue
+            if value.dtype.kind == "f" and not np.isfinite(value).all():
+                errors.append(f"non-finite values in {key}: {int(value.size - np.isfinite(value).sum())} of "
+                              f"{value.size} are NaN or infinite (a diverged or corrupt checkpoint).")
+                continue
             loads.append((target, value))
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))

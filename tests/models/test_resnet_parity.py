@@ -168,6 +168,26 @@ def test_load_state_dict_rejects_wrong_shapes_and_keys():
     assert result.missing_keys == ["fc.weight"] and result.unexpected_keys == ["extra.weight"]
 
 
+def test_bad_inputs_are_named():
+    model = models.resnet18(num_classes=4).eval()
+    with pytest.raises(ValueError, match=r"shape \(N, 3, H, W\), got shape \(2, 4, 32, 32\)"):
+        model(resnetc.zeros(2, 4, 32, 32))
+    with pytest.raises(ValueError, match=r"shape \(N, 3, H, W\), got shape \(3, 32, 32\)"):
+        model(resnetc.zeros(3, 32, 32))
+    images = np.zeros((2, 3, 32, 32), np.float32)
+    images[0, 0, 0, :3] = [np.nan, np.inf, -np.inf]
+    with pytest.raises(ValueError, match="3 NaN or infinite values"):
+        model(resnetc.Tensor(images))
+    with pytest.raises(TypeError, match="float32"):
+        model(resnetc.Tensor(np.zeros((1, 3, 32, 32), np.float64)))
+    non_contiguous = np.zeros((1, 32, 32, 3), np.float32).transpose(0, 3, 1, 2)
+    assert model(resnetc.Tensor(non_contiguous)).shape == (1, 4)  # made contiguous, like torch
+    state = {k: v.array.copy() for k, v in model.state_dict().items()}
+    state["layer1.0.conv1.weight"][0, 0, 0, 0] = np.nan
+    with pytest.raises(RuntimeError, match="non-finite values in layer1.0.conv1.weight: 1 of"):
+        model.load_state_dict(state)
+
+
 def test_replacing_the_head_registers_it():
     model = models.resnet50()
     model.fc = resnetc.nn.Linear(2048, 10)
