@@ -17,6 +17,7 @@
 extern PyMethodDef rc_core_methods[];
 extern PyMethodDef rc_conv_methods[];
 extern PyMethodDef rc_nn_methods[];
+extern PyMethodDef rc_block_methods[];
 extern PyMethodDef rc_optim_methods[];
 extern PyMethodDef rc_image_methods[];
 

@@ -12,7 +12,7 @@ PyMODINIT_FUNC PyInit__C(void) {
     import_array();
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
-    PyMethodDef *tables[] = {rc_core_methods, rc_conv_methods, rc_nn_methods, rc_optim_methods,
+    PyMethodDef *tables[] = {rc_core_methods, rc_conv_methods, rc_nn_methods, rc_block_methods, rc_optim_methods,
                              rc_image_methods};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         if (PyModule_AddFunctions(m, tables[i]) < 0) {

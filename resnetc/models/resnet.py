@@ -6,6 +6,7 @@ state_dicts move between torchvision and resnetc in both directions.
 import numpy as np
 
 from resnetc import nn
+from resnetc.models._fused_block import fused_forward
 from resnetc.models._weights import load_weights
 from resnetc.tensor import as_array
 
@@ -64,6 +65,9 @@ class Bottleneck(nn.Module):
         self.stride = stride
 
     def forward(self, x):
+        fused = fused_forward(self, x)
+        if fused is not None:
+            return fused
         identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))

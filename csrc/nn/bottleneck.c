@@ -1,0 +1,226 @@
+#include "nn/bottleneck.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/activation.h"
+#include "nn/batchnorm.h"
+
+/* Elementwise passes run serially below this many (n, c) planes' worth of work. */
+#define RC_BLOCK_PARALLEL_MIN 32768
+
+static int64_t out_size(const rc_conv2d_shape *c) { return c->n * c->k * c->oh * c->ow; }
+static int64_t out_plane(const rc_conv2d_shape *c) { return c->oh * c->ow; }
+
+/* The per-channel affine map of rc_batchnorm_forward: bn(y) = (y - mean) * scale + shift,
+ * with scale rounded from double exactly as there, so the block matches the separate layers. */
+static float bn_scale(const rc_bottleneck_params *p, const rc_bottleneck_saved *sv, int layer, int64_t c) {
+    double invstd = 1.0 / sqrt((double)sv->var[layer][c] + (double)p->eps[layer]);
+    return (float)((double)p->gamma[layer][c] * invstd);
+}
+
+/* out = relu(bn(y)) for one layer; out may alias y. */
+static void bn_relu(float *out, const float *y, const rc_bottleneck_params *p, const rc_bottleneck_saved *sv,
+                    int layer, const rc_conv2d_shape *c) {
+    const int64_t N = c->n, C = c->k, HW = out_plane(c);
+#pragma omp parallel for collapse(2) schedule(static) if (N * C * HW >= RC_BLOCK_PARALLEL_MIN)
+    for (int64_t n = 0; n < N; n++) {
+        for (int64_t ch = 0; ch < C; ch++) {
+            const float m = sv->mean[layer][ch], scale = bn_scale(p, sv, layer, ch), shift = p->beta[layer][ch];
+            const float *src = y + (n * C + ch) * HW;
+            float *dst = out + (n * C + ch) * HW;
+            for (int64_t i = 0; i < HW; i++) {
+                float v = (src[i] - m) * scale + shift;
+                dst[i] = (v > 0.0f || v != v) ? v : 0.0f; /* NaN kept, as rc_relu_forward */
+            }
+        }
+    }
+}
+
+/* out = relu(bn3(y3) + residual), residual = bnd(yd) when yd is given, else x.
+ * out may alias y3 or yd. */
+static void bn_add_relu(float *out, const float *y3, const float *yd, const float *x, const rc_bottleneck_params *p,
+                        const rc_bottleneck_saved *sv, const rc_conv2d_shape *c) {
+    const int64_t N = c->n, C = c->k, HW = out_plane(c);
+#pragma omp parallel for collapse(2) schedule(static) if (N * C * HW >= RC_BLOCK_PARALLEL_MIN)
+    for (int64_t n = 0; n < N; n++) {
+        for (int64_t ch = 0; ch < C; ch++) {
+            const int64_t base = (n * C + ch) * HW;
+            const float m = sv->mean[RC_BLOCK_CONV3][ch], scale = bn_scale(p, sv, RC_BLOCK_CONV3, ch);
+            const float shift = p->beta[RC_BLOCK_CONV3][ch];
+            if (yd) {
+                const float md = sv->mean[RC_BLOCK_DOWN][ch], scaled = bn_scale(p, sv, RC_BLOCK_DOWN, ch);
+                const float shiftd = p->beta[RC_BLOCK_DOWN][ch];
+                for (int64_t i = 0; i < HW; i++) {
+                    float v = ((y3[base + i] - m) * scale + shift) + ((yd[base + i] - md) * scaled + shiftd);
+                    out[base + i] = (v > 0.0f || v != v) ? v : 0.0f;
+                }
+            } else {
+                for (int64_t i = 0; i < HW; i++) {
+                    float v = ((y3[base + i] - m) * scale + shift) + x[base + i];
+                    out[base + i] = (v > 0.0f || v != v) ? v : 0.0f;
+                }
+            }
+        }
+    }
+}
+
+/* The statistics layer `layer` normalises with, and torch's running-statistics update:
+ * running = (1 - momentum) * running + momentum * batch (unbiased variance), in float32 with
+ * the rounding steps of resnetc.nn.functional.batch_norm. */
+static void layer_stats(const float *y, const rc_bottleneck_params *p, const rc_bottleneck_saved *sv, int layer,
+                        const rc_conv2d_shape *c, int batch_stats) {
+    const int64_t C = c->k, count = c->n * out_plane(c);
+    if (!batch_stats) {
+        memcpy(sv->mean[layer], p->running_mean[layer], (size_t)C * sizeof(float));
+        memcpy(sv->var[layer], p->running_var[layer], (size_t)C * sizeof(float));
+        return;
+    }
+    rc_batchnorm_stats(sv->mean[layer], sv->var[layer], y, c->n, C, out_plane(c));
+    float *rm = p->running_mean[layer], *rv = p->running_var[layer];
+    if (!rm || !rv) return;
+    const float m = p->momentum[layer], keep = 1.0f - m;
+    const float unbias = (float)((double)count / (double)(count - 1));
+    for (int64_t ch = 0; ch < C; ch++) {
+        float scaled_mean = m * sv->mean[layer][ch];
+        float scaled_var = m * (sv->var[layer][ch] * unbias);
+        rm[ch] = rm[ch] * keep + scaled_mean;
+        rv[ch] = rv[ch] * keep + scaled_var;
+    }
+}
+
+static int chains(const rc_conv2d_shape *from, const rc_conv2d_shape *to) {
+    return from->n == to->n && from->k == to->c && from->oh == to->h && from->ow == to->w;
+}
+
+rc_status rc_bottleneck_check(const rc_bottleneck_shape *s) {
+    const rc_conv2d_shape *c1 = &s->conv[RC_BLOCK_CONV1], *c3 = &s->conv[RC_BLOCK_CONV3];
+    if (!chains(c1, &s->conv[RC_BLOCK_CONV2]) || !chains(&s->conv[RC_BLOCK_CONV2], c3)) return RC_ERR_ARGUMENT;
+    if (s->has_downsample) {
+        const rc_conv2d_shape *d = &s->conv[RC_BLOCK_DOWN];
+        if (d->n != c1->n || d->c != c1->c || d->h != c1->h || d->w != c1->w || d->k != c3->k ||
+            d->oh != c3->oh || d->ow != c3->ow)
+            return RC_ERR_ARGUMENT;
+    } else if (c1->c != c3->k || c1->h != c3->oh || c1->w != c3->ow) {
+        return RC_ERR_ARGUMENT;
+    }
+    return RC_OK;
+}
+
+#define TRY(call)                  \
+    do {                           \
+        status = (call);           \
+        if (status != RC_OK) goto done; \
+    } while (0)
+
+static float *alloc_floats(int64_t n) { return malloc((size_t)(n > 0 ? n : 1) * sizeof(float)); }
+
+rc_status rc_bottleneck_forward(float *out, const float *x, const rc_bottleneck_shape *s,
+                                const rc_bottleneck_params *p, const rc_bottleneck_saved *sv, int batch_stats) {
+    const rc_conv2d_shape *c1 = &s->conv[RC_BLOCK_CONV1], *c2 = &s->conv[RC_BLOCK_CONV2];
+    const rc_conv2d_shape *c3 = &s->conv[RC_BLOCK_CONV3], *cd = &s->conv[RC_BLOCK_DOWN];
+    rc_status status = RC_OK;
+    /* Saved conv outputs are kept for backward; without them (inference) each BN + ReLU runs
+     * in place over its conv's output, and conv3 writes straight into out. */
+    float *a1 = alloc_floats(out_size(c1)), *a2 = alloc_floats(out_size(c2));
+    float *yd_scratch = NULL;
+    if (!a1 || !a2) TRY(RC_ERR_NOMEM);
+    float *y1 = sv->y[RC_BLOCK_CONV1] ? sv->y[RC_BLOCK_CONV1] : a1;
+    float *y2 = sv->y[RC_BLOCK_CONV2] ? sv->y[RC_BLOCK_CONV2] : a2;
+    float *y3 = sv->y[RC_BLOCK_CONV3] ? sv->y[RC_BLOCK_CONV3] : out;
+
+    TRY(rc_conv2d_forward(y1, x, p->weight[RC_BLOCK_CONV1], NULL, c1));
+    layer_stats(y1, p, sv, RC_BLOCK_CONV1, c1, batch_stats);
+    bn_relu(a1, y1, p, sv, RC_BLOCK_CONV1, c1);
+    TRY(rc_conv2d_forward(y2, a1, p->weight[RC_BLOCK_CONV2], NULL, c2));
+    layer_stats(y2, p, sv, RC_BLOCK_CONV2, c2, batch_stats);
+    bn_relu(a2, y2, p, sv, RC_BLOCK_CONV2, c2);
+    free(a1);
+    a1 = NULL;
+    TRY(rc_conv2d_forward(y3, a2, p->weight[RC_BLOCK_CONV3], NULL, c3));
+    layer_stats(y3, p, sv, RC_BLOCK_CONV3, c3, batch_stats);
+    const float *yd = NULL;
+    if (s->has_downsample) {
+        float *yd_out = sv->y[RC_BLOCK_DOWN];
+        if (!yd_out && !(yd_out = yd_scratch = alloc_floats(out_size(cd)))) TRY(RC_ERR_NOMEM);
+        TRY(rc_conv2d_forward(yd_out, x, p->weight[RC_BLOCK_DOWN], NULL, cd));
+        layer_stats(yd_out, p, sv, RC_BLOCK_DOWN, cd, batch_stats);
+        yd = yd_out;
+    }
+    bn_add_relu(out, y3, yd, x, p, sv, c3);
+done:
+    free(a1);
+    free(a2);
+    free(yd_scratch);
+    return status;
+}
+
+/* Gradient flowing back through one BN + ReLU whose input y was saved: g holds the gradient
+ * of the ReLU's output and becomes that of y, in place. a is relu(bn(y)), recomputed. */
+static void relu_bn_backward(float *g, float *dgamma, float *dbeta, const float *a, const float *y,
+                             const rc_bottleneck_params *p, const rc_bottleneck_saved *sv, int layer,
+                             const rc_conv2d_shape *c, int batch_stats) {
+    rc_relu_backward(g, g, a, out_size(c));
+    rc_batchnorm_backward(g, dgamma, dbeta, g, y, sv->mean[layer], sv->var[layer], p->gamma[layer],
+                          p->eps[layer], batch_stats, c->n, c->k, out_plane(c));
+}
+
+rc_status rc_bottleneck_backward(float *dx, float *const dweight[RC_BLOCK_LAYERS],
+                                 float *const dgamma[RC_BLOCK_LAYERS], float *const dbeta[RC_BLOCK_LAYERS],
+                                 const float *dout, const float *out, const float *x,
+                                 const rc_bottleneck_shape *s, const rc_bottleneck_params *p,
+                                 const rc_bottleneck_saved *sv, int batch_stats) {
+    const rc_conv2d_shape *c1 = &s->conv[RC_BLOCK_CONV1], *c2 = &s->conv[RC_BLOCK_CONV2];
+    const rc_conv2d_shape *c3 = &s->conv[RC_BLOCK_CONV3], *cd = &s->conv[RC_BLOCK_DOWN];
+    const int64_t n1 = out_size(c1), n2 = out_size(c2), n3 = out_size(c3);
+    const int params = dweight != NULL;
+    rc_status status = RC_OK;
+    /* g carries the gradient of out, then of y3, then (as the largest free buffer) of y1. */
+    float *g = alloc_floats(n3 > n1 ? n3 : n1), *a = alloc_floats(n1 > n2 ? n1 : n2);
+    float *g2 = alloc_floats(n2), *gd = NULL;
+    if (!g || !a || !g2) TRY(RC_ERR_NOMEM);
+
+    rc_relu_backward(g, dout, out, n3);
+    if (s->has_downsample) {
+        if (!(gd = alloc_floats(n3))) TRY(RC_ERR_NOMEM);
+        rc_batchnorm_backward(gd, params ? dgamma[RC_BLOCK_DOWN] : NULL, params ? dbeta[RC_BLOCK_DOWN] : NULL, g,
+                              sv->y[RC_BLOCK_DOWN], sv->mean[RC_BLOCK_DOWN], sv->var[RC_BLOCK_DOWN],
+                              p->gamma[RC_BLOCK_DOWN], p->eps[RC_BLOCK_DOWN], batch_stats, cd->n, cd->k, out_plane(cd));
+        if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_DOWN], NULL, gd, x, cd));
+        if (dx) {
+            memset(dx, 0, (size_t)(cd->n * cd->c * cd->h * cd->w) * sizeof(float));
+            TRY(rc_conv2d_backward_data(dx, gd, p->weight[RC_BLOCK_DOWN], cd));
+        }
+        free(gd);
+        gd = NULL;
+    } else if (dx) {
+        memcpy(dx, g, (size_t)n3 * sizeof(float));
+    }
+    rc_batchnorm_backward(g, params ? dgamma[RC_BLOCK_CONV3] : NULL, params ? dbeta[RC_BLOCK_CONV3] : NULL, g,
+                          sv->y[RC_BLOCK_CONV3], sv->mean[RC_BLOCK_CONV3], sv->var[RC_BLOCK_CONV3],
+                          p->gamma[RC_BLOCK_CONV3], p->eps[RC_BLOCK_CONV3], batch_stats, c3->n, c3->k, out_plane(c3));
+
+    bn_relu(a, sv->y[RC_BLOCK_CONV2], p, sv, RC_BLOCK_CONV2, c2); /* a2 */
+    if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_CONV3], NULL, g, a, c3));
+    memset(g2, 0, (size_t)n2 * sizeof(float));
+    TRY(rc_conv2d_backward_data(g2, g, p->weight[RC_BLOCK_CONV3], c3));
+    relu_bn_backward(g2, params ? dgamma[RC_BLOCK_CONV2] : NULL, params ? dbeta[RC_BLOCK_CONV2] : NULL, a,
+                     sv->y[RC_BLOCK_CONV2], p, sv, RC_BLOCK_CONV2, c2, batch_stats);
+
+    bn_relu(a, sv->y[RC_BLOCK_CONV1], p, sv, RC_BLOCK_CONV1, c1); /* a1 */
+    if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_CONV2], NULL, g2, a, c2));
+    memset(g, 0, (size_t)n1 * sizeof(float));
+    TRY(rc_conv2d_backward_data(g, g2, p->weight[RC_BLOCK_CONV2], c2));
+    relu_bn_backward(g, params ? dgamma[RC_BLOCK_CONV1] : NULL, params ? dbeta[RC_BLOCK_CONV1] : NULL, a,
+                     sv->y[RC_BLOCK_CONV1], p, sv, RC_BLOCK_CONV1, c1, batch_stats);
+
+    if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_CONV1], NULL, g, x, c1));
+    if (dx) TRY(rc_conv2d_backward_data(dx, g, p->weight[RC_BLOCK_CONV1], c1));
+done:
+    free(g);
+    free(a);
+    free(g2);
+    free(gd);
+    return status;
+}
