@@ -27,7 +27,8 @@ void rc_batchnorm_forward(float *out,          // (N, C, HW)
  * inp and the gradient flows through them too:
  *   dinp = weight * invstd * (dout - mean(dout) - xhat * mean(dout * xhat));
  * without, mean/var are constants (running stats) and dinp = dout * weight * invstd.
- * Overwrites dinp, dweight, dbias; any of them may be NULL when not wanted. */
+ * Overwrites dinp, dweight, dbias; any of them may be NULL when not wanted. dinp may alias
+ * dout (each channel's sums are taken before its gradient is written). */
 void rc_batchnorm_backward(float *dinp,         // (N, C, HW) or NULL
                            float *dweight,      // (C) or NULL: sum(dout * xhat)
                            float *dbias,        // (C) or NULL: sum(dout)
