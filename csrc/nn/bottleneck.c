@@ -156,14 +156,28 @@ done:
     return status;
 }
 
-/* Gradient flowing back through one BN + ReLU whose input y was saved: g holds the gradient
- * of the ReLU's output and becomes that of y, in place. a is relu(bn(y)), recomputed. */
-static void relu_bn_backward(float *g, float *dgamma, float *dbeta, const float *a, const float *y,
-                             const rc_bottleneck_params *p, const rc_bottleneck_saved *sv, int layer,
-                             const rc_conv2d_shape *c, int batch_stats) {
-    rc_relu_backward(g, g, a, out_size(c));
-    rc_batchnorm_backward(g, dgamma, dbeta, g, y, sv->mean[layer], sv->var[layer], p->gamma[layer],
-                          p->eps[layer], batch_stats, c->n, c->k, out_plane(c));
+/* Backward through convolution `layer + 1` and the BN + ReLU of `layer` that feeds it:
+ * g_next is the gradient of y[layer + 1]; g_in receives the gradient of y[layer]. a is scratch
+ * for relu(bn(y[layer])), the convolution's input, recomputed here instead of saved. */
+static rc_status conv_relu_bn_backward(float *g_in, float *a, const float *g_next, int layer,
+                                       float *const dweight[RC_BLOCK_LAYERS], float *const dgamma[RC_BLOCK_LAYERS],
+                                       float *const dbeta[RC_BLOCK_LAYERS], const rc_bottleneck_shape *s,
+                                       const rc_bottleneck_params *p, const rc_bottleneck_saved *sv, int batch_stats) {
+    const rc_conv2d_shape *c = &s->conv[layer], *next = &s->conv[layer + 1];
+    const int64_t n = out_size(c);
+    bn_relu(a, sv->y[layer], p, sv, layer, c);
+    if (dweight) {
+        rc_status status = rc_conv2d_backward_weight(dweight[layer + 1], NULL, g_next, a, next);
+        if (status != RC_OK) return status;
+    }
+    memset(g_in, 0, (size_t)n * sizeof(float));
+    rc_status status = rc_conv2d_backward_data(g_in, g_next, p->weight[layer + 1], next);
+    if (status != RC_OK) return status;
+    rc_relu_backward(g_in, g_in, a, n);
+    rc_batchnorm_backward(g_in, dgamma ? dgamma[layer] : NULL, dbeta ? dbeta[layer] : NULL, g_in, sv->y[layer],
+                          sv->mean[layer], sv->var[layer], p->gamma[layer], p->eps[layer], batch_stats, c->n, c->k,
+                          out_plane(c));
+    return RC_OK;
 }
 
 rc_status rc_bottleneck_backward(float *dx, float *const dweight[RC_BLOCK_LAYERS],
@@ -201,19 +215,8 @@ rc_status rc_bottleneck_backward(float *dx, float *const dweight[RC_BLOCK_LAYERS
                           sv->y[RC_BLOCK_CONV3], sv->mean[RC_BLOCK_CONV3], sv->var[RC_BLOCK_CONV3],
                           p->gamma[RC_BLOCK_CONV3], p->eps[RC_BLOCK_CONV3], batch_stats, c3->n, c3->k, out_plane(c3));
 
-    bn_relu(a, sv->y[RC_BLOCK_CONV2], p, sv, RC_BLOCK_CONV2, c2); /* a2 */
-    if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_CONV3], NULL, g, a, c3));
-    memset(g2, 0, (size_t)n2 * sizeof(float));
-    TRY(rc_conv2d_backward_data(g2, g, p->weight[RC_BLOCK_CONV3], c3));
-    relu_bn_backward(g2, params ? dgamma[RC_BLOCK_CONV2] : NULL, params ? dbeta[RC_BLOCK_CONV2] : NULL, a,
-                     sv->y[RC_BLOCK_CONV2], p, sv, RC_BLOCK_CONV2, c2, batch_stats);
-
-    bn_relu(a, sv->y[RC_BLOCK_CONV1], p, sv, RC_BLOCK_CONV1, c1); /* a1 */
-    if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_CONV2], NULL, g2, a, c2));
-    memset(g, 0, (size_t)n1 * sizeof(float));
-    TRY(rc_conv2d_backward_data(g, g2, p->weight[RC_BLOCK_CONV2], c2));
-    relu_bn_backward(g, params ? dgamma[RC_BLOCK_CONV1] : NULL, params ? dbeta[RC_BLOCK_CONV1] : NULL, a,
-                     sv->y[RC_BLOCK_CONV1], p, sv, RC_BLOCK_CONV1, c1, batch_stats);
+    TRY(conv_relu_bn_backward(g2, a, g, RC_BLOCK_CONV2, dweight, dgamma, dbeta, s, p, sv, batch_stats));
+    TRY(conv_relu_bn_backward(g, a, g2, RC_BLOCK_CONV1, dweight, dgamma, dbeta, s, p, sv, batch_stats));
 
     if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_CONV1], NULL, g, x, c1));
     if (dx) TRY(rc_conv2d_backward_data(dx, g, p->weight[RC_BLOCK_CONV1], c1));

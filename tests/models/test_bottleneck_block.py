@@ -10,6 +10,7 @@ from resnetc import _C, nn
 from resnetc.models import _fused_block
 from resnetc.models.resnet import Bottleneck
 from resnetc.nn.functional._bottleneck import BlockLayer, bottleneck
+from torch_twins import randomize_batchnorm
 
 # (inplanes, planes, stride, groups, base_width, dilation, downsample)
 CONFIGS = {
@@ -30,13 +31,7 @@ def twin_blocks(inplanes, planes, stride, groups, base_width, dilation, downsamp
                                      torch.nn.BatchNorm2d(planes * 4))
         down_r = nn.Sequential(nn.Conv2d(inplanes, planes * 4, 1, stride, bias=False), nn.BatchNorm2d(planes * 4))
     ref = TorchBottleneck(inplanes, planes, stride, down_t, groups, base_width, dilation)
-    with torch.no_grad():
-        for m in ref.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.3, 0.3)
-                m.running_mean.uniform_(-0.2, 0.2)
-                m.running_var.uniform_(0.5, 1.5)
+    randomize_batchnorm(ref)
     ours = Bottleneck(inplanes, planes, stride, down_r, groups, base_width, dilation)
     ours.load_state_dict({k: v.numpy() for k, v in ref.state_dict().items()})
     return ref, ours

@@ -8,6 +8,7 @@ import torchvision
 
 import resnetc
 from resnetc import models
+from torch_twins import randomize_batchnorm
 
 ARCHS = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2", "wide_resnet101_2",
          "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d"]
@@ -16,14 +17,7 @@ ARCHS = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_res
 def twin_models(arch, **kwargs):
     torch.manual_seed(0)
     reference = getattr(torchvision.models, arch)(**kwargs)
-    # Random affine BN parameters and running stats so that every path is exercised.
-    with torch.no_grad():
-        for module in reference.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.uniform_(-0.2, 0.2)
-                module.running_mean.uniform_(-0.1, 0.1)
-                module.running_var.uniform_(0.5, 1.5)
+    randomize_batchnorm(reference)
     ours = getattr(models, arch)(**kwargs)
     ours.load_state_dict({k: v.numpy() for k, v in reference.state_dict().items()})
     return reference, ours
