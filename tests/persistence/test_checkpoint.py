@@ -11,8 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from resnetc import serialization
-from resnetc.serialization import load, remove_stale_temp_files, save
+from resnetc.serialization import atomic, load, remove_stale_temp_files, save
 from resnetc.tensor import Tensor
 
 
@@ -145,7 +144,7 @@ def test_stale_temp_files_of_dead_writers_are_removed(tmp_path):
     path = tmp_path / "ck"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    host_tmp = serialization._tmp_name(str(path))
+    host_tmp = atomic._tmp_name(str(path))
     prefix = host_tmp.rsplit("-", 2)[0]
     stale = f"{prefix}-{dead.pid}-0123abcd"
     live = f"{prefix}-{os.getppid()}-0123abcd"  # a running process: maybe mid-save
