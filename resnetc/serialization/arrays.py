@@ -2,7 +2,7 @@
 NumPy dtypes, bfloat16 widening, and recognising a resnetc Tensor."""
 import numpy as np
 
-# torch storage class name -> (numpy dtype of the bytes on disk, itemsize)
+# torch storage class name -> numpy dtype of its bytes on disk
 _STORAGE_DTYPES = {
     "FloatStorage": np.dtype("<f4"),
     "DoubleStorage": np.dtype("<f8"),

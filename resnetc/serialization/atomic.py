@@ -14,10 +14,13 @@ def _tmp_prefix(path):
     return f".{os.path.basename(path)}.tmp-"
 
 
+def _host_tag():
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+
+
 def _tmp_name(path):
-    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
     return os.path.join(os.path.dirname(path) or ".",
-                        f"{_tmp_prefix(path)}{host}-{os.getpid()}-{secrets.token_hex(4)}")
+                        f"{_tmp_prefix(path)}{_host_tag()}-{os.getpid()}-{secrets.token_hex(4)}")
 
 
 def remove_stale_temp_files(path):
@@ -26,7 +29,7 @@ def remove_stale_temp_files(path):
     path = os.fspath(path)
     folder = os.path.dirname(path) or "."
     prefix = _tmp_prefix(path)
-    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+    host = _host_tag()
     removed = []
     try:
         names = os.listdir(folder)
@@ -79,22 +82,17 @@ def _fsync_dir(folder):
         os.close(fd)
 
 
-def _atomic_write(path, write_fn, by_name=False):
-    """Runs ``write_fn(file)`` (or ``write_fn(tmp_path)`` when by_name) into a temp file in
-    path's folder, fsyncs it, renames it over ``path`` and fsyncs the folder."""
+def _atomic_write(path, write_fn):
+    """Runs ``write_fn(file)`` into a temp file in path's folder, fsyncs it, renames it over
+    ``path`` and fsyncs the folder."""
     folder = os.path.dirname(os.path.abspath(path))
     remove_stale_temp_files(path)
     tmp = _tmp_name(path)
     try:
-        if by_name:
-            write_fn(tmp)
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-        else:
-            with open(tmp, "xb") as f:
-                write_fn(f)
-                f.flush()
-                os.fsync(f.fileno())
+        with open(tmp, "xb") as f:
+            write_fn(f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
