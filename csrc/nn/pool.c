@@ -40,20 +40,23 @@ static void inner_range(int64_t size, int64_t out_size, int64_t k, int64_t s, in
 }
 
 /* The 3x3, undilated windows of ResNet's stem (any stride): the same scan as max_window,
- * unrolled, for windows wholly inside the plane, so no bounds tests and no division. */
+ * unrolled and branch-free (selects, not jumps: on real data which tap wins is unpredictable),
+ * for windows wholly inside the plane, so no bounds tests and no division. */
 static void max_rows_3x3(const float *x, int64_t W, int64_t stride, int64_t pad, int64_t h0,
                          int64_t ow_lo, int64_t ow_hi, float *y, int64_t *idx) {
     const float *r0 = x + h0 * W, *r1 = r0 + W, *r2 = r1 + W;
     for (int64_t ow = ow_lo; ow < ow_hi; ow++) {
         int64_t w0 = ow * stride - pad;
+        /* r0[w0] starts the scan: -inf < v unless v is -inf (same pick) or NaN (picked). */
         float best = r0[w0];
         int tap = 0;
-#define RC_TAP(row, dh, dw)                                  \
-        {                                                    \
-            float v_ = row[w0 + dw];                         \
-            if (v_ > best || v_ != v_) best = v_, tap = dh * 4 + dw; \
+#define RC_TAP(row, dh, dw)                          \
+        {                                            \
+            float v_ = row[w0 + dw];                 \
+            int take_ = (v_ > best) | (v_ != v_);    \
+            best = take_ ? v_ : best;                \
+            tap = take_ ? dh * 4 + dw : tap;         \
         }
-        /* r0[w0] starts the scan: -inf < v unless v is -inf (same pick) or NaN (picked). */
         RC_TAP(r0, 0, 1) RC_TAP(r0, 0, 2)
         RC_TAP(r1, 1, 0) RC_TAP(r1, 1, 1) RC_TAP(r1, 1, 2)
         RC_TAP(r2, 2, 0) RC_TAP(r2, 2, 1) RC_TAP(r2, 2, 2)
