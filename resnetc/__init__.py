@@ -1,7 +1,26 @@
-"""resnetc: train ResNets on the CPU with torchvision's API, on hand-written C kernels."""
+"""resnetc: train ResNets on the CPU with torchvision's API, on hand-written C kernels.
+
+Importing resnetc sets two process-wide defaults, before its OpenMP runtime loads:
+
+- ``OMP_WAIT_POLICY=PASSIVE`` unless already set: OpenMP threads sleep between kernels
+  instead of spinning, so they leave the cores to DataLoader threads and Python. It takes
+  effect only if no OpenMP runtime was loaded before resnetc (import resnetc first, or set
+  the variable yourself).
+- On glibc, freed memory stays with the process (``mallopt``: no trimming of the heap, large
+  blocks from the heap rather than from fresh ``mmap``s): a training step allocates and frees
+  gigabytes of activations, which the next step then reuses instead of page-faulting fresh
+  zeroed pages back in. glibc caps M_MMAP_THRESHOLD at 32 MiB while ResNet50's largest
+  activations are ~100 MB, so mmap is turned off (M_MMAP_MAX=0) as well. The process's RSS
+  then does not shrink after a large array is freed. ``RESNETC_KEEP_FREED_MEMORY=0`` turns
+  this off.
+"""
 import os as _os
 
-from resnetc import _C
+from resnetc._runtime import configure_runtime as _configure_runtime
+
+_configure_runtime()
+
+from resnetc import _C  # noqa: E402  (after the runtime settings above)
 from resnetc.tensor import (Tensor, as_array, cat, enable_grad, float32, float64, from_numpy, int64,
                             is_grad_enabled, no_grad, set_grad_enabled, stack, tensor, uint8)
 from resnetc.random import arange, empty, manual_seed, ones, rand, randn, zeros

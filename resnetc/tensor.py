@@ -7,6 +7,7 @@ function that maps the output's gradient to the inputs' gradients (micrograd-sty
 
 The C kernels (conv, batchnorm, ...) plug in through :func:`record`, like the NumPy ops here.
 """
+import sys
 import threading
 from collections import namedtuple
 
@@ -103,6 +104,31 @@ def record(out, inputs, backward):
         result.requires_grad = True
         result._node = (tuple(inputs), backward)
     return result
+
+
+def _refcount(array):
+    return sys.getrefcount(array)
+
+
+def _calibrate_refcount():
+    fresh = np.empty(1, np.float32)
+    return _refcount(fresh)
+
+
+# The count _refcount reports for an array held by one local variable of its caller and by
+# nothing else; measured the way it is used, so it holds for any CPython's frame conventions.
+_SOLE_LOCAL_REFCOUNT = _calibrate_refcount() if hasattr(sys, "getrefcount") else None
+
+
+def _sole_reference(grad):
+    """Whether the gradient array `grad` (one local variable of Tensor.backward) is referenced
+    by nothing else and owns its memory: no other tensor, view, closure or user holds it, so it
+    can become a .grad without a copy. Conservative: any doubt answers False."""
+    if _SOLE_LOCAL_REFCOUNT is None or type(grad) is not np.ndarray:
+        return False
+    if not (grad.flags.owndata and grad.flags.writeable):
+        return False
+    return _refcount(grad) == _SOLE_LOCAL_REFCOUNT + 1  # +1: this function's parameter
 
 
 def _unbroadcast(grad, shape):
@@ -239,7 +265,8 @@ class Tensor:
             if grad is None:
                 continue
             if tensor._node is None:
-                tensor._accumulate_grad(grad)
+                owned = _sole_reference(grad)  # a statement of its own: an argument list would hold grad too
+                tensor._accumulate_grad(grad, owned)
                 continue
             inputs, backward = tensor._node
             if backward is None:
@@ -252,16 +279,22 @@ class Tensor:
                     grads[id(x)] = grads[id(x)] + g
                 else:
                     grads[id(x)] = g
+            x = g = None  # the loop's last gradient must not look shared to _sole_reference
             if not retain_graph:
                 tensor._node = (inputs, None)
 
-    def _accumulate_grad(self, grad):
-        grad = np.asarray(grad, dtype=self.array.dtype).reshape(self.shape)
+    def _accumulate_grad(self, grad, owned=False):
+        """`owned`: nothing else references `grad` (see _sole_reference), so the first
+        gradient can become .grad without a copy, as torch's AccumulateGrad steals it."""
+        array = np.asarray(grad, dtype=self.array.dtype)
+        owned = owned or array is not grad  # a dtype conversion made a private copy
+        if array.shape != self.shape:
+            array = array.reshape(self.shape)
         if self.grad is None:
-            # Own the buffer: the op's gradient array may be shared with other tensors.
-            self.grad = Tensor(np.array(grad, copy=True))
+            # Otherwise own the buffer: the op's gradient array may be shared with other tensors.
+            self.grad = Tensor(array if owned else np.array(array, copy=True))
         else:
-            self.grad.array += grad
+            self.grad.array += array
 
     def _topological_order(self):
         order, visited, stack = [], set(), [(self, False)]

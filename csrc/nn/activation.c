@@ -11,9 +11,14 @@ void rc_relu_forward(float *out, const float *inp, int64_t n) {
     }
 }
 
+/* Both operands are loaded unconditionally so the select compiles to a vector blend (a
+ * conditional load of dout would keep the loop scalar). */
 void rc_relu_backward(float *dinp, const float *dout, const float *out, int64_t n) {
-#pragma omp parallel for schedule(static) if (n >= RC_PARALLEL_MIN)
-    for (int64_t i = 0; i < n; i++) dinp[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+#pragma omp parallel for simd schedule(static) if (n >= RC_PARALLEL_MIN)
+    for (int64_t i = 0; i < n; i++) {
+        float o = out[i], d = dout[i];
+        dinp[i] = o > 0.0f ? d : 0.0f;
+    }
 }
 
 void rc_masked_scale(float *out, const float *inp, const unsigned char *mask, float scale, int64_t n) {

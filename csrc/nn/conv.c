@@ -59,12 +59,16 @@ void rc_im2col(float *col, int64_t ldcol, const float *img, const rc_conv2d_shap
     }
 }
 
-void rc_col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_shape *s) {
+/* col2im; with `overwrite`, each plane is zeroed just before its rows land in it (in cache),
+ * which spares the caller a zero-fill pass over the whole gradient. */
+static void col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_shape *s,
+                   int overwrite) {
     const int64_t kk = s->kh * s->kw, ohw = s->oh * s->ow;
     /* One channel per iteration: all rows (c, ki, kj) that land in plane c, so no races. */
 #pragma omp parallel for schedule(static) if (!omp_in_parallel() && s->c * kk * ohw > 65536)
     for (int64_t c = 0; c < s->c; c++) {
         float *plane = img + c * s->h * s->w;
+        if (overwrite) memset(plane, 0, (size_t)(s->h * s->w) * sizeof(float));
         for (int64_t ki = 0; ki < s->kh; ki++)
             for (int64_t kj = 0; kj < s->kw; kj++) {
                 const float *rowp = col + ((c * s->kh + ki) * s->kw + kj) * ldcol;
@@ -82,6 +86,10 @@ void rc_col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_shap
                 }
             }
     }
+}
+
+void rc_col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_shape *s) {
+    col2im(img, col, ldcol, s, 0);
 }
 
 /* ------------------------------------------------------------------ scheduling
@@ -175,9 +183,10 @@ rc_status rc_conv2d_forward(float *out, const float *inp, const float *weight, c
     return status;
 }
 
-/* Backward-data for images [n0, n1), accumulating into dinp. */
+/* Backward-data for images [n0, n1), accumulating into dinp (or overwriting it). */
 static rc_status backward_data_images(float *dinp, const float *dout, const float *weight,
-                                      const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
+                                      const rc_conv2d_shape *s, int64_t n0, int64_t n1,
+                                      int overwrite) {
     const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
     const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
     const int64_t nb_max = chunk_images(s, n1 - n0);
@@ -186,10 +195,11 @@ static rc_status backward_data_images(float *dinp, const float *dout, const floa
         float *dimg = dinp + n * s->c * hw;
         const float *dy = dout + n * s->k * ohw;
         if (nb == 1 && is_direct(s)) {
-            /* The image is its own column matrix: accumulate W^T dout straight into it. */
+            /* The image is its own column matrix: W^T dout goes straight into it. */
             for (int64_t g = 0; g < s->groups; g++) {
                 rc_status st = rc_sgemm(1, 0, g_in, hw, g_out, 1.0f, weight + g * g_out * kdim, kdim,
-                                        dy + g * g_out * ohw, ohw, 1.0f, dimg + g * g_in * hw, hw,
+                                        dy + g * g_out * ohw, ohw, overwrite ? 0.0f : 1.0f,
+                                        dimg + g * g_in * hw, hw,
                                         NULL, RC_GEMM_NO_BIAS);
                 if (st != RC_OK) return st;
             }
@@ -209,25 +219,37 @@ static rc_status backward_data_images(float *dinp, const float *dout, const floa
                                     NULL, RC_GEMM_NO_BIAS);
             if (st != RC_OK) return st;
         }
-        for (int64_t i = 0; i < nb; i++) rc_col2im(dimg + i * s->c * hw, dcol + i * ohw, cols, s);
+        for (int64_t i = 0; i < nb; i++) col2im(dimg + i * s->c * hw, dcol + i * ohw, cols, s, overwrite);
     }
     return RC_OK;
 }
 
-rc_status rc_conv2d_backward_data(float *dinp, const float *dout, const float *weight,
-                                  const rc_conv2d_shape *s) {
+static rc_status backward_data(float *dinp, const float *dout, const float *weight,
+                               const rc_conv2d_shape *s, int overwrite) {
     rc_status status = RC_OK;
     if (s->groups == s->c && s->groups > 1) {
+        if (overwrite) memset(dinp, 0, (size_t)(s->n * s->c * s->h * s->w) * sizeof(float));
         rc_conv2d_depthwise_backward_data(dinp, dout, weight, s);
         return RC_OK;
     }
-    if (!images_in_parallel(s->n)) return backward_data_images(dinp, dout, weight, s, 0, s->n);
+    if (!images_in_parallel(s->n)) return backward_data_images(dinp, dout, weight, s, 0, s->n, overwrite);
 #pragma omp parallel
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        RECORD(status, backward_data_images(dinp, dout, weight, s, s->n * t / nt, s->n * (t + 1) / nt));
+        RECORD(status, backward_data_images(dinp, dout, weight, s, s->n * t / nt, s->n * (t + 1) / nt,
+                                            overwrite));
     }
     return status;
+}
+
+rc_status rc_conv2d_backward_data(float *dinp, const float *dout, const float *weight,
+                                  const rc_conv2d_shape *s) {
+    return backward_data(dinp, dout, weight, s, 0);
+}
+
+rc_status rc_conv2d_backward_data_overwrite(float *dinp, const float *dout, const float *weight,
+                                            const rc_conv2d_shape *s) {
+    return backward_data(dinp, dout, weight, s, 1);
 }
 
 /* dweight += sum over images [n0, n1) of dout_n @ col_n^T. */

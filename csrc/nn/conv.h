@@ -3,7 +3,7 @@
  * Per image and group g, with the weight as a (Kg, Cg*KH*KW) matrix and the image unfolded to
  * col (Cg*KH*KW, OH*OW):
  *   forward          out_g   = W_g   @ col_g                 (+ bias, fused in the GEMM)
- *   backward-data    dcol_g  = W_g^T @ dout_g ; dinp += col2im(dcol)
+ *   backward-data    dcol_g  = W_g^T @ dout_g ; dinp += col2im(dcol)   (or dinp = ..., _overwrite)
  *   backward-weight  dW_g   += dout_g @ col_g^T ; dbias += sum over (n, oh, ow) of dout
  * A 1x1, stride-1, unpadded convolution skips im2col: the image itself is col. Depthwise
  * convolutions (groups == C) skip the GEMM in forward and backward-data (conv_depthwise.c).
@@ -42,6 +42,11 @@ rc_status rc_conv2d_forward(float *out, const float *inp, const float *weight, c
  * weight is (K, C/groups, KH, KW) */
 rc_status rc_conv2d_backward_data(float *dinp, const float *dout, const float *weight,
                                   const rc_conv2d_shape *s);
+
+/* Same as rc_conv2d_backward_data, but dinp is overwritten (its contents are never read, NaNs
+ * included): the first GEMM or col2im writes instead of adding, so no zero-fill pass. */
+rc_status rc_conv2d_backward_data_overwrite(float *dinp, const float *dout, const float *weight,
+                                            const rc_conv2d_shape *s);
 
 /* dweight is (K, C/groups, KH, KW), accumulated into (+=)
  * dbias is (K,) accumulated into (+=), or NULL to skip it

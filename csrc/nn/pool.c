@@ -3,54 +3,117 @@
 #include <math.h>
 #include <string.h>
 
+/* One output of max pooling, any geometry. As torch: start from -inf at the first in-bounds
+ * tap; '>' keeps the first of equal maxima, and every NaN replaces the current pick (so the
+ * last NaN wins). */
+static inline void max_window(const float *x, const rc_pool2d_geom *g, int64_t oh, int64_t ow,
+                              float *out, int64_t *index) {
+    const int64_t H = g->H, W = g->W;
+    int64_t h0 = oh * g->SH - g->PH, h1 = h0 + (g->KH - 1) * g->DH + 1;
+    int64_t w0 = ow * g->SW - g->PW, w1 = w0 + (g->KW - 1) * g->DW + 1;
+    if (h1 > H) h1 = H;
+    if (w1 > W) w1 = W;
+    while (h0 < 0) h0 += g->DH;
+    while (w0 < 0) w0 += g->DW;
+    float best = -INFINITY;
+    int64_t best_i = h0 * W + w0;
+    for (int64_t h = h0; h < h1; h += g->DH)
+        for (int64_t w = w0; w < w1; w += g->DW) {
+            float v = x[h * W + w];
+            if (v > best || v != v) {
+                best = v;
+                best_i = h * W + w;
+            }
+        }
+    *out = best;
+    *index = best_i;
+}
+
+/* Outputs [lo, hi) along one axis whose window lies wholly inside [0, size). */
+static void inner_range(int64_t size, int64_t out_size, int64_t k, int64_t s, int64_t p, int64_t d,
+                        int64_t *lo, int64_t *hi) {
+    int64_t span = (k - 1) * d + 1;
+    *lo = (p + s - 1) / s;
+    *hi = size - span + p >= 0 ? (size - span + p) / s + 1 : 0;
+    if (*hi > out_size) *hi = out_size;
+    if (*lo > *hi) *lo = *hi;
+}
+
+/* The 3x3, undilated windows of ResNet's stem (any stride): the same scan as max_window,
+ * unrolled and branch-free (selects, not jumps: on real data which tap wins is unpredictable),
+ * for windows wholly inside the plane, so no bounds tests and no division. */
+static void max_rows_3x3(const float *x, int64_t W, int64_t stride, int64_t pad, int64_t h0,
+                         int64_t ow_lo, int64_t ow_hi, float *y, int64_t *idx) {
+    const float *r0 = x + h0 * W, *r1 = r0 + W, *r2 = r1 + W;
+    for (int64_t ow = ow_lo; ow < ow_hi; ow++) {
+        int64_t w0 = ow * stride - pad;
+        /* r0[w0] starts the scan: -inf < v unless v is -inf (same pick) or NaN (picked). */
+        float best = r0[w0];
+        int tap = 0;
+#define RC_TAP(row, dh, dw)                          \
+        {                                            \
+            float v_ = row[w0 + dw];                 \
+            int take_ = (v_ > best) | (v_ != v_);    \
+            best = take_ ? v_ : best;                \
+            tap = take_ ? dh * 4 + dw : tap;         \
+        }
+        RC_TAP(r0, 0, 1) RC_TAP(r0, 0, 2)
+        RC_TAP(r1, 1, 0) RC_TAP(r1, 1, 1) RC_TAP(r1, 1, 2)
+        RC_TAP(r2, 2, 0) RC_TAP(r2, 2, 1) RC_TAP(r2, 2, 2)
+#undef RC_TAP
+        y[ow] = best;
+        idx[ow] = (h0 + (tap >> 2)) * W + w0 + (tap & 3);
+    }
+}
+
 void rc_maxpool2d_forward(float *out, int64_t *indices, const float *inp, int64_t P,
                           const rc_pool2d_geom *g) {
     const int64_t H = g->H, W = g->W, OH = g->OH, OW = g->OW;
+    const int fast = g->KH == 3 && g->KW == 3 && g->DH == 1 && g->DW == 1 && g->SH == g->SW &&
+                     g->PH == g->PW;
+    int64_t oh_lo = 0, oh_hi = 0, ow_lo = 0, ow_hi = 0;
+    if (fast) {
+        inner_range(H, OH, 3, g->SH, g->PH, 1, &oh_lo, &oh_hi);
+        inner_range(W, OW, 3, g->SW, g->PW, 1, &ow_lo, &ow_hi);
+    }
 #pragma omp parallel for schedule(static)
     for (int64_t p = 0; p < P; p++) {
         const float *x = inp + p * H * W;
         float *y = out + p * OH * OW;
         int64_t *idx = indices + p * OH * OW;
         for (int64_t oh = 0; oh < OH; oh++) {
-            int64_t h0 = oh * g->SH - g->PH;
-            int64_t h1 = h0 + (g->KH - 1) * g->DH + 1;
-            if (h1 > H) h1 = H;
-            while (h0 < 0) h0 += g->DH;
-            for (int64_t ow = 0; ow < OW; ow++) {
-                int64_t w0 = ow * g->SW - g->PW;
-                int64_t w1 = w0 + (g->KW - 1) * g->DW + 1;
-                if (w1 > W) w1 = W;
-                while (w0 < 0) w0 += g->DW;
-                // As torch: start from -inf at the first in-bounds tap; '>' keeps the first of
-                // equal maxima, and every NaN replaces the current pick (so the last NaN wins).
-                float best = -INFINITY;
-                int64_t best_i = h0 * W + w0;
-                for (int64_t h = h0; h < h1; h += g->DH) {
-                    for (int64_t w = w0; w < w1; w += g->DW) {
-                        float v = x[h * W + w];
-                        if (v > best || v != v) {
-                            best = v;
-                            best_i = h * W + w;
-                        }
-                    }
-                }
-                y[oh * OW + ow] = best;
-                idx[oh * OW + ow] = best_i;
+            float *yr = y + oh * OW;
+            int64_t *ir = idx + oh * OW;
+            if (!(fast && oh >= oh_lo && oh < oh_hi)) {
+                for (int64_t ow = 0; ow < OW; ow++) max_window(x, g, oh, ow, yr + ow, ir + ow);
+                continue;
             }
+            for (int64_t ow = 0; ow < ow_lo; ow++) max_window(x, g, oh, ow, yr + ow, ir + ow);
+            max_rows_3x3(x, W, g->SW, g->PW, oh * g->SH - g->PH, ow_lo, ow_hi, yr, ir);
+            for (int64_t ow = ow_hi; ow < OW; ow++) max_window(x, g, oh, ow, yr + ow, ir + ow);
         }
     }
+}
+
+static void route_plane(float *dx, const float *dy, const int64_t *idx, int64_t HW, int64_t OHW) {
+    for (int64_t o = 0; o < OHW; o++)
+        if (idx[o] >= 0 && idx[o] < HW) dx[idx[o]] += dy[o];
 }
 
 void rc_maxpool2d_backward(float *dinp, const float *dout, const int64_t *indices, int64_t P,
                            const rc_pool2d_geom *g) {
     const int64_t HW = g->H * g->W, OHW = g->OH * g->OW;
 #pragma omp parallel for schedule(static)
+    for (int64_t p = 0; p < P; p++) route_plane(dinp + p * HW, dout + p * OHW, indices + p * OHW, HW, OHW);
+}
+
+void rc_maxpool2d_backward_overwrite(float *dinp, const float *dout, const int64_t *indices,
+                                     int64_t P, const rc_pool2d_geom *g) {
+    const int64_t HW = g->H * g->W, OHW = g->OH * g->OW;
+#pragma omp parallel for schedule(static)
     for (int64_t p = 0; p < P; p++) {
-        float *dx = dinp + p * HW;
-        const float *dy = dout + p * OHW;
-        const int64_t *idx = indices + p * OHW;
-        for (int64_t o = 0; o < OHW; o++)
-            if (idx[o] >= 0 && idx[o] < HW) dx[idx[o]] += dy[o];
+        memset(dinp + p * HW, 0, (size_t)HW * sizeof(float));
+        route_plane(dinp + p * HW, dout + p * OHW, indices + p * OHW, HW, OHW);
     }
 }
 

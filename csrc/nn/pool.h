@@ -32,6 +32,13 @@ void rc_maxpool2d_backward(float *dinp,            // (P, H, W)
                            const int64_t *indices, // (P, OH, OW)
                            int64_t P, const rc_pool2d_geom *g);
 
+/* Same routing, but overwrites dinp: each plane is zeroed just before its gradients land,
+ * while it is in cache, which saves the caller a separate zero-fill pass. */
+void rc_maxpool2d_backward_overwrite(float *dinp,            // (P, H, W)
+                                     const float *dout,      // (P, OH, OW)
+                                     const int64_t *indices, // (P, OH, OW)
+                                     int64_t P, const rc_pool2d_geom *g);
+
 /* Average over each window (torch's avg_pool2d): the divisor is divisor_override when > 0,
  * else the window size clipped to the padded input (count_include_pad) or to the input.
  * Overwrites out. */

@@ -227,17 +227,46 @@ static PyObject *py_conv2d_backward_data(PyObject *self, PyObject *args) {
         rc_check_shape(dy, "conv2d backward: grad_output", 4, ydims) < 0)
         return NULL;
     npy_intp xdims[4] = {s.n, s.c, s.h, s.w};
-    PyArrayObject *dx = rc_new_array(4, xdims, NPY_FLOAT32, 1);
+    PyArrayObject *dx = rc_new_array(4, xdims, NPY_FLOAT32, 0);
     if (!dx) return NULL;
     rc_status status;
     Py_BEGIN_ALLOW_THREADS
-    status = rc_conv2d_backward_data(RC_DATA_F32(dx), RC_DATA_F32(dy), RC_DATA_F32(w), &s);
+    status = rc_conv2d_backward_data_overwrite(RC_DATA_F32(dx), RC_DATA_F32(dy), RC_DATA_F32(w), &s);
     Py_END_ALLOW_THREADS
     if (rc_raise_status(status, "conv2d backward (input)") < 0) {
         Py_DECREF(dx);
         return NULL;
     }
     return (PyObject *)dx;
+}
+
+/* For tests of the accumulating C contract (the Python layer uses the overwriting one). */
+static PyObject *py_conv2d_backward_data_accumulate(PyObject *self, PyObject *args) {
+    PyObject *dx_obj, *dy_obj, *w_obj, *stride, *padding, *dilation;
+    Py_ssize_t groups;
+    if (!PyArg_ParseTuple(args, "OOOOOOn:_conv2d_backward_data_accumulate", &dx_obj, &dy_obj, &w_obj, &stride,
+                          &padding, &dilation, &groups))
+        return NULL;
+    rc_conv2d_shape s = {0};
+    if (parse_conv_params(stride, padding, dilation, groups, &s) < 0) return NULL;
+    PyArrayObject *dx = rc_check_output(dx_obj, "conv2d backward: grad_input", NPY_FLOAT32, 4);
+    PyArrayObject *w = dx ? rc_check_array(w_obj, "conv2d backward: weight", NPY_FLOAT32, 4) : NULL;
+    PyArrayObject *dy = w ? rc_check_array(dy_obj, "conv2d backward: grad_output", NPY_FLOAT32, 4) : NULL;
+    if (!dy) return NULL;
+    s.n = PyArray_DIM(dx, 0), s.c = PyArray_DIM(dx, 1), s.h = PyArray_DIM(dx, 2), s.w = PyArray_DIM(dx, 3);
+    s.k = PyArray_DIM(w, 0), s.kh = PyArray_DIM(w, 2), s.kw = PyArray_DIM(w, 3);
+    if (init_conv_shape(&s) < 0) return NULL;
+    npy_intp wdims[4] = {s.k, s.c / s.groups, s.kh, s.kw};
+    npy_intp ydims[4] = {s.n, s.k, s.oh, s.ow};
+    if (rc_check_shape(w, "conv2d backward: weight", 4, wdims) < 0 ||
+        rc_check_shape(dy, "conv2d backward: grad_output", 4, ydims) < 0)
+        return NULL;
+    rc_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = rc_conv2d_backward_data(RC_DATA_F32(dx), RC_DATA_F32(dy), RC_DATA_F32(w), &s);
+    Py_END_ALLOW_THREADS
+    if (rc_raise_status(status, "conv2d backward (input)") < 0) return NULL;
+    Py_RETURN_NONE;
 }
 
 static PyObject *py_conv2d_backward_weight(PyObject *self, PyObject *args) {
@@ -434,6 +463,9 @@ PyMethodDef rc_conv_methods[] = {
      "The direct seven-loop reference of conv2d_forward, same arguments."},
     {"conv2d_backward_data", py_conv2d_backward_data, METH_VARARGS,
      "conv2d_backward_data(grad_output, weight, input_shape, stride, padding, dilation, groups) -> grad_input"},
+    {"_conv2d_backward_data_accumulate", py_conv2d_backward_data_accumulate, METH_VARARGS,
+     "For tests: _conv2d_backward_data_accumulate(grad_input, grad_output, weight, stride, padding, dilation, "
+     "groups) adds the input gradient into grad_input in place."},
     {"conv2d_backward_weight", py_conv2d_backward_weight, METH_VARARGS,
      "conv2d_backward_weight(grad_output, input, weight_shape, stride, padding, dilation, groups, need_bias)"
      " -> (grad_weight, grad_bias|None)"},

@@ -236,11 +236,11 @@ static PyObject *py_max_pool2d_backward(PyObject *self, PyObject *args) {
     const int64_t *ip = (const int64_t *)PyArray_DATA(idx);
     rc_pool2d_geom g = {.H = H, .W = W, .OH = PyArray_DIM(dy, 2), .OW = PyArray_DIM(dy, 3)};
     npy_intp dims[4] = {PyArray_DIM(dy, 0), PyArray_DIM(dy, 1), H, W};
-    PyArrayObject *dx = rc_new_array(4, dims, NPY_FLOAT32, 1);
+    PyArrayObject *dx = rc_new_array(4, dims, NPY_FLOAT32, 0);
     if (!dx) return NULL;
     int64_t P = dims[0] * dims[1];
     Py_BEGIN_ALLOW_THREADS
-    rc_maxpool2d_backward(RC_DATA_F32(dx), RC_DATA_F32(dy), ip, P, &g);
+    rc_maxpool2d_backward_overwrite(RC_DATA_F32(dx), RC_DATA_F32(dy), ip, P, &g);
     Py_END_ALLOW_THREADS
     return (PyObject *)dx;
 }

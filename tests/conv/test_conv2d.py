@@ -221,3 +221,23 @@ def test_conv2d_matches_its_naive_reference(isa, rng, case):
     args = (x, wt, b, pair(stride), pair(padding), pair(dilation), groups)
     fast, slow = _C.conv2d_forward(*args), _C.conv2d_forward_naive(*args)
     assert np.abs(fast - slow).max() <= RTOL * np.abs(slow).max()
+
+
+@pytest.mark.parametrize("case", CASES, ids=ids)
+def test_backward_data_overwrites_and_the_c_contract_still_accumulates(isa, rng, case):
+    # The Python layer gets the input gradient from the overwriting kernel (no zero-fill);
+    # rc_conv2d_backward_data, kept for other C callers, must still add into its output.
+    n, c, h, w, k, ks, s, p, d, g, _ = case
+    s, p, d = (F._conv._pair(v, "t", "t") for v in (s, p, d))
+    weight = rng.standard_normal((k, c // g) + ks).astype(np.float32)
+    x_shape = (n, c, h, w)
+    out_shape = F.conv2d(np.zeros(x_shape, np.float32), weight, None, s, p, d, g).shape
+    dy = rng.standard_normal(out_shape).astype(np.float32)
+    fresh = resnetc._C.conv2d_backward_data(dy, weight, x_shape, s, p, d, g)
+    reference = torch.nn.grad.conv2d_input(x_shape, torch.tensor(weight, dtype=torch.float64),
+                                           torch.tensor(dy, dtype=torch.float64), s, p, d, g).numpy()
+    assert np.max(np.abs(fresh - reference)) <= RTOL * np.max(np.abs(reference))
+    prior = rng.standard_normal(x_shape).astype(np.float32)
+    summed = prior.copy()
+    resnetc._C._conv2d_backward_data_accumulate(summed, dy, weight, s, p, d, g)
+    np.testing.assert_allclose(summed, prior + fresh, rtol=1e-5, atol=1e-5)

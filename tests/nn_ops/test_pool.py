@@ -152,3 +152,21 @@ def test_binding_skips_indices_outside_the_plane(rng):
     assert dx.sum() == 2
     with pytest.raises(ValueError, match="invalid pooling geometry"):
         resnetc._C.max_pool2d_forward(x, (0, 2), (2, 2), (0, 0), (1, 1), (2, 2))
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_max_pool2d_3x3_interior_windows_keep_torchs_nan_tie_and_index_rules(rng, stride):
+    # The 3x3 windows wholly inside the plane take an unrolled path (ResNet's stem): NaN, -inf
+    # and ties placed inside them must give torch's values, indices and gradients.
+    x = rng.integers(0, 3, (2, 3, 12, 11)).astype(np.float32)
+    x[0, 0, 5, 5] = np.nan
+    x[0, 1, 4, 4:7] = np.nan
+    x[1, 2, 2:8, 3:9] = -np.inf
+    x[1, 0, 6, 6] = np.inf
+    out, idx = F.max_pool2d(x, 3, stride, 1, return_indices=True)
+    tout, tidx = TF.max_pool2d(torch.tensor(x), 3, stride, 1, return_indices=True)
+    np.testing.assert_array_equal(out.array, tout.numpy())
+    np.testing.assert_array_equal(idx.array, tidx.numpy())
+    finite = np.nan_to_num(x, nan=0.5, posinf=7.0, neginf=-7.0)
+    run_both(lambda x: F.max_pool2d(x, 3, stride, 1), lambda x: TF.max_pool2d(x, 3, stride, 1), [finite],
+             rtol=1e-6, atol=1e-6)

@@ -1,10 +1,13 @@
 """Tensor ops and the autograd tape, checked against torch in float64."""
+import weakref
+
 import numpy as np
 import pytest
 import torch
 
 import resnetc
 from resnetc import Tensor
+from resnetc.tensor import record
 
 CASES = {
     "add_broadcast": lambda a, b, m: (a + b[:1]).sum(),
@@ -93,3 +96,61 @@ def test_no_grad_is_per_thread_and_decorates():
         thread.start()
         thread.join()
     assert seen == [True]
+
+
+def _op(inputs, make_grads):
+    """A recorded op whose backward returns make_grads() (one array or None per input)."""
+    return record(np.zeros(2, np.float32), inputs, lambda g: make_grads())
+
+
+def test_a_fresh_gradient_becomes_grad_without_a_copy():
+    # What the C backwards return (arrays nobody else holds) is adopted, as torch's
+    # AccumulateGrad steals the gradient; a weak reference watches without holding it.
+    leaf = Tensor(np.zeros(2, np.float32), requires_grad=True)
+    seen = []
+
+    def fresh():
+        g = np.full(2, 5.0, np.float32)
+        seen.append(weakref.ref(g))
+        return (g,)
+
+    _op((leaf,), fresh).sum().backward()
+    assert seen[0]() is leaf.grad.array
+    np.testing.assert_array_equal(leaf.grad.array, [5.0, 5.0])
+
+
+def test_a_shared_gradient_is_never_aliased_into_grad():
+    kept = np.full(2, 1.0, np.float32)
+    a = Tensor(np.zeros(2, np.float32), requires_grad=True)
+    b = Tensor(np.zeros(2, np.float32), requires_grad=True)
+    c = Tensor(np.zeros(2, np.float32), requires_grad=True)
+    view_base = np.full(4, 2.0, np.float32)
+    # The same array for two inputs, an array the op keeps, and a view of another array.
+    _op((a, b), lambda: (kept, kept)).sum().backward()
+    _op((c,), lambda: (view_base[:2],)).sum().backward()
+    assert not np.shares_memory(a.grad.array, kept) and not np.shares_memory(b.grad.array, kept)
+    assert not np.shares_memory(c.grad.array, view_base)
+    a.grad.array += 1
+    b.grad.array += 2
+    np.testing.assert_array_equal(kept, [1.0, 1.0])
+    np.testing.assert_array_equal(a.grad.array, [2.0, 2.0])
+    np.testing.assert_array_equal(b.grad.array, [3.0, 3.0])
+
+
+def test_one_fresh_gradient_for_two_leaves_is_adopted_by_at_most_one():
+    a = Tensor(np.zeros(2, np.float32), requires_grad=True)
+    b = Tensor(np.zeros(2, np.float32), requires_grad=True)
+
+    def same_fresh_twice():
+        g = np.full(2, 1.0, np.float32)
+        return (g, g)
+
+    _op((a, b), same_fresh_twice).sum().backward()
+    assert not np.shares_memory(a.grad.array, b.grad.array)
+
+
+def test_a_user_gradient_is_not_aliased_into_a_leafs_grad():
+    leaf = Tensor(np.zeros(3, np.float32), requires_grad=True)
+    upstream = np.ones(3, np.float32)
+    leaf.backward(upstream)
+    assert not np.shares_memory(leaf.grad.array, upstream)

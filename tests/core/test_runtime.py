@@ -1,0 +1,44 @@
+"""What importing resnetc sets for the whole process (resnetc/_runtime.py), checked in fresh
+interpreters since both settings are process-wide."""
+import os
+import platform
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# RSS (MiB) with a 200 MB array alive, then after it is freed.
+RSS_AFTER_FREE = r"""
+import os, numpy as np, resnetc
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+a = np.ones(50 << 20, np.float32)
+held = rss()
+del a
+print(held, rss())
+"""
+
+
+def run(code, **env):
+    full = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "RESNETC_KEEP_FREED_MEMORY")}
+    full.update(env)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True,
+                         check=True)
+    return out.stdout.split()
+
+
+def test_omp_wait_policy_defaults_to_passive_but_a_users_choice_stays():
+    code = "import os, resnetc; print(os.environ['OMP_WAIT_POLICY'])"
+    assert run(code) == ["PASSIVE"]
+    assert run(code, OMP_WAIT_POLICY="ACTIVE") == ["ACTIVE"]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc" or not os.path.exists("/proc/self/statm"),
+                    reason="glibc's mallopt and Linux's /proc")
+def test_freed_activations_stay_with_the_process_unless_disabled():
+    held, after = map(float, run(RSS_AFTER_FREE))
+    assert held - after < 20, (held, after)  # kept for the next step
+    held, after = map(float, run(RSS_AFTER_FREE, RESNETC_KEEP_FREED_MEMORY="0"))
+    assert held - after > 150, (held, after)  # glibc's default: a big block goes back at once
