@@ -170,8 +170,7 @@ static rc_status conv_relu_bn_backward(float *g_in, float *a, const float *g_nex
         rc_status status = rc_conv2d_backward_weight(dweight[layer + 1], NULL, g_next, a, next);
         if (status != RC_OK) return status;
     }
-    memset(g_in, 0, (size_t)n * sizeof(float));
-    rc_status status = rc_conv2d_backward_data(g_in, g_next, p->weight[layer + 1], next);
+    rc_status status = rc_conv2d_backward_data_overwrite(g_in, g_next, p->weight[layer + 1], next);
     if (status != RC_OK) return status;
     rc_relu_backward(g_in, g_in, a, n);
     rc_batchnorm_backward(g_in, dgamma ? dgamma[layer] : NULL, dbeta ? dbeta[layer] : NULL, g_in, sv->y[layer],
@@ -202,10 +201,7 @@ rc_status rc_bottleneck_backward(float *dx, float *const dweight[RC_BLOCK_LAYERS
                               sv->y[RC_BLOCK_DOWN], sv->mean[RC_BLOCK_DOWN], sv->var[RC_BLOCK_DOWN],
                               p->gamma[RC_BLOCK_DOWN], p->eps[RC_BLOCK_DOWN], batch_stats, cd->n, cd->k, out_plane(cd));
         if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_DOWN], NULL, gd, x, cd));
-        if (dx) {
-            memset(dx, 0, (size_t)(cd->n * cd->c * cd->h * cd->w) * sizeof(float));
-            TRY(rc_conv2d_backward_data(dx, gd, p->weight[RC_BLOCK_DOWN], cd));
-        }
+        if (dx) TRY(rc_conv2d_backward_data_overwrite(dx, gd, p->weight[RC_BLOCK_DOWN], cd));
         free(gd);
         gd = NULL;
     } else if (dx) {
