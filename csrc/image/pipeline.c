@@ -80,10 +80,12 @@ rc_status rc_pipeline_jpeg(float *out, const uint8_t *data, size_t size, const r
         snprintf(err, RC_JPEG_ERRLEN, "resample failed");
         goto done;
     }
-    rc_flip_u8(small, p->out_h, p->out_w, 3, p->hflip, p->vflip);
-    for (int i = 0; i < p->n_color; i++)
-        rc_adjust_u8(small, (size_t)p->out_w * p->out_h, p->color_op[i], p->color_factor[i]);
-    rc_to_tensor_u8(out, small, p->out_h, p->out_w, 3, p->normalize ? p->mean : NULL, p->normalize ? p->std : NULL);
+    st = rc_color_to_tensor_u8(out, small, p->out_h, p->out_w, p->hflip, p->vflip, p->n_color, p->color_op,
+                               p->color_factor, p->normalize ? p->mean : NULL, p->normalize ? p->std : NULL);
+    if (st != RC_OK) {
+        snprintf(err, RC_JPEG_ERRLEN, "out of memory");
+        goto done;
+    }
     if (used_denom) *used_denom = d;
 done:
     free(region);

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpu_features.h"
+#include "image/resample_avx2.h"
+
 #define PRECISION_BITS (32 - 8 - 2)
 #define PI 3.14159265358979323846
 
@@ -140,6 +143,10 @@ static inline uint8_t clip8(int32_t v) {
  * RGB rows go two at a time: six independent sums per tap share each weight load. */
 static void horizontal_u8(uint8_t *out, const uint8_t *in, size_t in_stride, int rows, int C,
                           const rc_axis_weights *wx) {
+    if (C == 3 && rc_isa_active() >= RC_ISA_AVX2) {
+        rc_horizontal3_u8_avx2(out, in, in_stride, rows, wx);
+        return;
+    }
     int ow = wx->count, ks = wx->ksize;
     int y = 0;
     if (C == 3) {
@@ -189,6 +196,10 @@ static void horizontal_u8(uint8_t *out, const uint8_t *in, size_t in_stride, int
  * Row-at-a-time accumulation keeps the inner loop contiguous (it vectorizes). */
 static void vertical_u8(uint8_t *out, const uint8_t *in, size_t in_stride, int row0, int line,
                         const rc_axis_weights *wy) {
+    if (rc_isa_active() >= RC_ISA_AVX2) {
+        rc_vertical_u8_avx2(out, in, in_stride, row0, line, wy);
+        return;
+    }
     int ks = wy->ksize;
     int32_t *acc = malloc(sizeof(int32_t) * (size_t)line);
     if (!acc) {  /* tiny fallback without scratch: column at a time */

@@ -87,6 +87,25 @@ def plan(transforms):
     return steps if phase >= 2 else None
 
 
+def _triple(values):
+    """Normalize's mean or std as 3 floats (the values np.broadcast_to(float64) gives)."""
+    if type(values) in (list, tuple) and len(values) == 3:
+        return float(values[0]), float(values[1]), float(values[2])
+    return tuple(float(v) for v in np.broadcast_to(np.asarray(values, dtype=np.float64), 3))
+
+
+def _may_fall_back(steps):
+    """True if _draw can give up after drawing (a CenterCrop larger than its input, or more than
+    16 color ops): run() must then be able to rewind the generator. A zero std is checked
+    before any draw."""
+    kinds = [kind for kind, _ in steps]
+    return "center" in kinds or kinds.count("jitter") > 4
+
+
+def _zero_std(steps):
+    return any(kind == "normalize" and min(abs(s) for s in _triple(t.std)) == 0 for kind, t in steps)
+
+
 def _draw(steps, width, height, g):
     """Draws the chain's parameters as the general path would; returns the kernel's arguments."""
     from resnetc.transforms.transforms import ColorJitter, _sample_box
@@ -129,10 +148,7 @@ def _draw(steps, width, height, g):
             params = ColorJitter.get_params(t.brightness, t.contrast, t.saturation, t.hue)
             color += [(_COLOR[name], float(f)) for name, f in ColorJitter.ops_from_params(params)]
         elif kind == "normalize":
-            mean = tuple(float(m) for m in np.broadcast_to(np.asarray(t.mean, dtype=np.float64), 3))
-            std = tuple(float(s) for s in np.broadcast_to(np.asarray(t.std, dtype=np.float64), 3))
-            if min(abs(s) for s in std) == 0:
-                raise _Fallback()  # the general path raises the error
+            mean, std = _triple(t.mean), _triple(t.std)
     if resize is None:
         resize = (crop[2], crop[3])
     if out is None:
@@ -147,8 +163,10 @@ def run(steps, img, out=None):
     name = img.path or "<bytes>"
     width, height, _, _, _ = _io._jpeg_header(img.data, name)
     _io._check_pixels(width, height, name)
+    if _zero_std(steps):
+        return None  # the general path raises the error
     g = rng()
-    state = g.bit_generator.state
+    state = g.bit_generator.state if _may_fall_back(steps) else None
     try:
         crop, resize, filt, rect, hflip, vflip, color, mean, std = _draw(steps, width, height, g)
     except _Fallback:
