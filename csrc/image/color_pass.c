@@ -5,10 +5,9 @@
  * into segments at each contrast: a segment's pass also sums that row's luma, and the next
  * segment starts with the contrast blend. The last segment writes float32 CHW rows, flipped:
  * flips commute with per-pixel ops and with the mean. */
-#include <stdlib.h>
-
 #include "image/color.h"
 #include "image/planes.h"
+#include "image/scratch.h"
 
 /* 1 if op changes pixels (rc_adjust_u8 returns early for factor 1, except for hue). */
 static int is_active(int op, float factor) { return op == RC_COLOR_HUE || factor != 1.0f; }
@@ -35,7 +34,7 @@ rc_status rc_color_to_tensor_u8(float *out, const uint8_t *img, int h, int w, in
                                 const float *std) {
     const rc_plane_kernels *k = rc_plane_kernels_active();
     size_t plane = (size_t)h * w;
-    uint8_t *buf = malloc(3 * plane + 1);
+    uint8_t *buf = rc_scratch_acquire(RC_SCRATCH_PLANES, 3 * plane);
     if (!buf) return RC_ERR_NOMEM;
     uint8_t *P[3] = {buf, buf + plane, buf + 2 * plane};
     for (int y = 0; y < h; y++) {
@@ -69,6 +68,6 @@ rc_status rc_color_to_tensor_u8(float *out, const uint8_t *img, int h, int w, in
         contrast_factor = factors[end];
         first = end + 1;
     }
-    free(buf);
+    rc_scratch_release(RC_SCRATCH_PLANES, buf);
     return RC_OK;
 }

@@ -7,6 +7,7 @@
 
 #include "image/color.h"
 #include "image/resample.h"
+#include "image/scratch.h"
 
 /* Largest libjpeg scale 1/d whose decoded crop is still at least the resize target. */
 static int choose_denom(const rc_pipeline *p) {
@@ -64,8 +65,8 @@ rc_status rc_pipeline_jpeg(float *out, const uint8_t *data, size_t size, const r
     rc_axis_weights_shift(&wx, x0);
     rc_axis_weights_shift(&wy, y0);
     int rw = x1 - x0, rh = y1 - y0;
-    region = malloc((size_t)rw * rh * 3 + 1);
-    small = malloc((size_t)p->out_w * p->out_h * 3 + 1);
+    region = rc_scratch_acquire(RC_SCRATCH_REGION, (size_t)rw * rh * 3 + 1);
+    small = rc_scratch_acquire(RC_SCRATCH_RESIZED, (size_t)p->out_w * p->out_h * 3 + 1);
     if (!region || !small) {
         snprintf(err, RC_JPEG_ERRLEN, "out of memory");
         st = RC_ERR_NOMEM;
@@ -88,8 +89,8 @@ rc_status rc_pipeline_jpeg(float *out, const uint8_t *data, size_t size, const r
     }
     if (used_denom) *used_denom = d;
 done:
-    free(region);
-    free(small);
+    rc_scratch_release(RC_SCRATCH_REGION, region);
+    rc_scratch_release(RC_SCRATCH_RESIZED, small);
     rc_axis_weights_free(&wx);
     rc_axis_weights_free(&wy);
     return st;
