@@ -1,6 +1,7 @@
 """The fused JPEG path of Compose: same draws and same pixels as the general path (and as
 torchvision given those parameters); DCT scaling differs by a measured, bounded amount."""
 import io
+import re
 import threading
 
 import numpy as np
@@ -174,8 +175,22 @@ def test_bad_files_through_compose(tmp_path, photo, monkeypatch):
     chain = train_chain()
     data = jpeg_bytes(photo, quality=90)
     truncated = rio.EncodedImage(data[:len(data) // 2], str(tmp_path / "half.jpg"))
-    with pytest.raises(ValueError, match=r"half\.jpg: cannot decode JPEG: .*(truncated|premature)"):
-        chain(truncated)
+    # Only the rows a crop needs are decoded: a crop inside the intact top part gives the right
+    # pixels, any other raises. Small crops see both cases.
+    small_crops = T.Compose([T.RandomResizedCrop(32, scale=(0.005, 0.01)), T.ToTensor()])
+    outcomes = {"raised": 0, "decoded": 0}
+    for k, c in enumerate([chain] * 10 + [small_crops] * 30):
+        try:
+            with T.sample_generator(T.philox_generator(3, 0, k)):
+                out = c(truncated).array
+        except ValueError as e:
+            assert re.search(r"half\.jpg: cannot decode JPEG: .*(truncated|premature)", str(e)), e
+            outcomes["raised"] += 1
+            continue
+        with T.sample_generator(T.philox_generator(3, 0, k)):
+            np.testing.assert_array_equal(out, c(rio.EncodedImage(data)).array)
+        outcomes["decoded"] += 1
+    assert outcomes["raised"] >= 10 and outcomes["decoded"] > 0, outcomes
     with pytest.raises(ValueError, match=r"text\.jpg: cannot decode image"):
         chain(rio.EncodedImage(b"hello, not an image", "text.jpg"))
     with pytest.raises(ValueError, match=r"zero\.jpg: cannot decode an empty file"):
