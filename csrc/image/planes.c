@@ -1,8 +1,6 @@
 /* Planar RGB kernels, portable build, and the choice of build by ISA (see planes.h). */
 #include "image/planes.h"
 
-#include <pthread.h>
-
 #include "core/cpu_features.h"
 #include "image/planes_body.h"
 
@@ -10,16 +8,6 @@ RC_PLANE_KERNELS_WRAPPERS
 
 const rc_plane_kernels rc_plane_kernels_generic = {deinterleave_k, interleave_k, blend_k, saturation_k,
                                                    hue_k, luma_sum_k, to_float_k};
-
-static hsv_tables tables;
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
-
-static void init_tables(void) { hsv_tables_init(&tables); }
-
-const hsv_tables *rc_hsv_tables(void) {
-    pthread_once(&tables_once, init_tables);
-    return &tables;
-}
 
 const rc_plane_kernels *rc_plane_kernels_active(void) {
     return rc_isa_active() >= RC_ISA_AVX2 ? &rc_plane_kernels_avx2 : &rc_plane_kernels_generic;

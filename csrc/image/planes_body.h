@@ -88,34 +88,16 @@ static void to_float_body(float *restrict out, const uint8_t *restrict p, int n,
 
 /* Pillow's rgb2hsv_row / hsv2rgb (Convert.c) on a block, with selections written as
  * arithmetic masks so that the loops vectorize. round() of non-negative values is
- * (int)(x + 0.5) and fmod(x, 1) on [0, 2) is x - (int)x. Rewritten for speed, checked
- * bit-identical to the straightforward transcription on all 2^24 colors for both builds;
- * tests/transforms check 2^18 colors per ISA against Pillow:
+ * (int)(x + 0.5) and fmod(x, 1) on [0, 2) is x - (int)x. Rewritten for speed and checked
+ * bit-identical to the straightforward transcription of Pillow on all 2^24 colors, for both
+ * builds (tests/transforms check 2^18 colors per ISA against Pillow itself):
  * - of Pillow's three quotients (maxc - c) / cr, the max channel's is 0: only two are divided,
- *   and h = (float)(K + x - y) in double equals the float difference when K = 0 (the double
- *   difference of two such floats is exact);
- * - the steps of hsv2rgb that depend on h or s alone come from 256-entry tables. */
-typedef struct {
-    int32_t sector[256];   /* (int)(h * 6.0 / 255.0) mod 6 */
-    float frac[256];       /* h * 6.0 / 255.0 - sector, in float */
-    float sat[256];        /* s / 255.0, in float */
-} hsv_tables;
-
-/* Filled once per process (planes.c). */
-const hsv_tables *rc_hsv_tables(void);
-
-static void hsv_tables_init(hsv_tables *t) {
-    for (int i = 0; i < 256; i++) {
-        double h6 = (float)i * 6.0 / 255.0;
-        int32_t sec = (int32_t)h6;
-        t->frac[i] = h6 - (float)sec;
-        t->sector[i] = sec == 6 ? 0 : sec;
-        t->sat[i] = ((float)i) / 255.0;
-    }
-}
-
-static void hue_block_body(uint8_t *restrict r8, uint8_t *restrict g8, uint8_t *restrict b8, int n, uint8_t shift,
-                           const hsv_tables *tab) {
+ *   and h = (float)(K + x - y) in double equals the float difference x - y when K = 0 (the
+ *   double difference of two such floats is exact);
+ * - hsv2rgb's h * 6.0 / 255.0 splits into the integer sector (6h) / 255 and the fraction
+ *   (6h - 255 sector) / 255.0f, and s / 255.0 in double rounds to the same float as s / 255.0f:
+ *   both checked on all 256 inputs. */
+static void hue_block_body(uint8_t *restrict r8, uint8_t *restrict g8, uint8_t *restrict b8, int n, uint8_t shift) {
     int32_t H[PLANES_BLOCK], S[PLANES_BLOCK], V[PLANES_BLOCK];
     for (int i = 0; i < n; i++) {
         int32_t r = r8[i], g = g8[i], b = b8[i];
@@ -144,12 +126,13 @@ static void hue_block_body(uint8_t *restrict r8, uint8_t *restrict g8, uint8_t *
     }
     for (int i = 0; i < n; i++) {
         int32_t h = H[i], s = S[i], v = V[i];
-        int32_t sec = tab->sector[h];
-        float f = tab->frac[h];
-        float fs = tab->sat[s];
+        int32_t sec = (6 * h) / 255;
+        float f = (float)(6 * h - 255 * sec) / 255.0f;
+        float fs = (float)s / 255.0f;
         int32_t p = (int32_t)((float)v * (1.0 - fs) + 0.5);
         int32_t q = (int32_t)((float)v * (1.0 - fs * f) + 0.5);
         int32_t t = (int32_t)((float)v * (1.0 - fs * (1.0 - f)) + 0.5);
+        sec -= 6 * (sec == 6);
         int32_t m0 = -(sec == 0), m1 = -(sec == 1), m2 = -(sec == 2), m3 = -(sec == 3), m4 = -(sec == 4),
                 m5 = -(sec == 5), ms = -(s == 0);
         int32_t r = ((m0 | m5) & v) | (m1 & q) | (m4 & t) | ((m2 | m3) & p);
@@ -167,10 +150,9 @@ static void hue_block_body(uint8_t *restrict r8, uint8_t *restrict g8, uint8_t *
 }
 
 static void hue_body(uint8_t *r, uint8_t *g, uint8_t *b, int n, uint8_t shift) {
-    const hsv_tables *tab = rc_hsv_tables();
     for (int i = 0; i < n; i += PLANES_BLOCK) {
         int m = n - i < PLANES_BLOCK ? n - i : PLANES_BLOCK;
-        hue_block_body(r + i, g + i, b + i, m, shift, tab);
+        hue_block_body(r + i, g + i, b + i, m, shift);
     }
 }
 
