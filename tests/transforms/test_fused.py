@@ -16,7 +16,7 @@ import resnetc.transforms as T
 from resnetc import _C
 from resnetc.transforms import fused
 
-from transform_samples import jpeg_bytes, photo_like
+from samples.images import jpeg_bytes, photo_like
 
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
