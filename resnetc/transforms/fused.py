@@ -22,6 +22,9 @@ rarely 2x the target, so it almost never applies.
 Turn it off with ``set_fast_path(dct_scaling=False)``; turn the whole path off with
 ``set_fast_path(False)``.
 """
+import contextlib
+import threading
+
 import numpy as np
 
 from resnetc import _C
@@ -31,6 +34,7 @@ from resnetc.transforms import functional as F
 from resnetc.utils.random_state import current_sample_generator as rng
 
 _settings = {"enabled": True, "dct_scaling": True}
+_slot = threading.local()  # the output buffer offered by output_slot()
 _COLOR = {"brightness": 0, "contrast": 1, "saturation": 2, "hue": 3}
 
 
@@ -158,8 +162,9 @@ def _draw(steps, width, height, g):
     return tuple(crop), resize, filt, tuple(out), hflip, vflip, color, mean, std
 
 
-def run(steps, img, out=None):
-    """Runs a planned chain on a JPEG EncodedImage; returns the CHW float32 ndarray."""
+def run(steps, img, out=None, slot=None):
+    """Runs a planned chain on a JPEG EncodedImage; returns the CHW float32 ndarray: ``out``
+    when given, else ``slot`` (taken from output_slot) when it has the output's shape."""
     name = img.path or "<bytes>"
     width, height, _, _, _ = _io._jpeg_header(img.data, name)
     _io._check_pixels(width, height, name)
@@ -172,6 +177,8 @@ def run(steps, img, out=None):
     except _Fallback:
         g.bit_generator.state = state
         return None
+    if out is None and slot is not None and slot.shape == (3, rect[3], rect[2]):
+        out, _slot.out = slot, None
     max_pixels, max_scans = _io._limits()
     try:
         array, _ = _C.jpeg_pipeline(img.data, crop, resize, filt, rect, hflip, vflip, color, mean, std,
@@ -181,21 +188,17 @@ def run(steps, img, out=None):
     return array
 
 
-def transform_into(compose, img, out):
-    """For the DataLoader: runs `compose` on `img` straight into `out` (a (3, H, W) float32
-    C-contiguous array, e.g. one slot of the batch buffer) when the fused path applies, and
-    returns True; returns False -- having drawn nothing from rng() -- when the caller must run
-    ``compose(img)`` itself (not a JPEG EncodedImage, chain not fusable, or a mid-chain
-    fallback)."""
-    if not isinstance(img, _io.EncodedImage) or not _settings["enabled"] or not img.is_jpeg:
-        return False
-    steps = compose._plan
-    if steps is None:
-        steps = plan(compose.transforms) or False
-        compose._plan = steps
-    if steps is False:
-        return False
-    return run(steps, img, out=out) is not None
+@contextlib.contextmanager
+def output_slot(out):
+    """Offers ``out`` (a C-contiguous float32 (3, H, W) array, e.g. one slot of a batch buffer) to
+    the next fused Compose call of this thread: if its output has that shape it is written there,
+    and the call returns a Tensor viewing ``out``. Taken at most once. The DataLoader uses this
+    so that default_collate finds the samples already in place (no per-sample array, no copy)."""
+    _slot.out = out
+    try:
+        yield
+    finally:
+        _slot.out = None
 
 
 def try_fused(compose, img):
@@ -208,5 +211,5 @@ def try_fused(compose, img):
         compose._plan = steps
     if steps is False:
         return None
-    array = run(steps, img)
+    array = run(steps, img, slot=getattr(_slot, "out", None))
     return None if array is None else Tensor(array)

@@ -150,12 +150,16 @@ def test_out_buffer_and_threads(jpegs):
     batch[:] = 0
     T.set_fast_path(True, False)
     for i in range(4):
-        with T.sample_generator(T.philox_generator(0, 0, i)):
-            assert fused.transform_into(chain, jpegs["baseline"], batch[i])
+        with T.sample_generator(T.philox_generator(0, 0, i)), fused.output_slot(batch[i]):
+            out = chain(jpegs["baseline"]).array
+            again = chain(jpegs["baseline"]).array  # the slot is taken once
+        assert np.shares_memory(out, batch[i]) and not np.shares_memory(again, batch)
         np.testing.assert_array_equal(batch[i], expected[i])
-    not_fusable = T.Compose([T.Grayscale(3), T.ToTensor()])
-    with T.sample_generator(T.philox_generator(0, 0, 0)):
-        assert not fused.transform_into(not_fusable, jpegs["baseline"], batch[0])
+    # a chain the fused path cannot run, or an output of another shape, leaves the slot alone
+    for other in (T.Compose([T.Grayscale(3), T.ToTensor()]), T.Compose([T.CenterCrop(100), T.ToTensor()])):
+        with T.sample_generator(T.philox_generator(0, 0, 0)), fused.output_slot(batch[0]):
+            assert not np.shares_memory(other(jpegs["baseline"]).array, batch)
+    np.testing.assert_array_equal(batch[0], expected[0])
     T.set_fast_path(True, True)
     results = {}
 
