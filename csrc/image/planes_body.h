@@ -5,15 +5,18 @@
 #ifndef RESNETC_IMAGE_PLANES_BODY_H
 #define RESNETC_IMAGE_PLANES_BODY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "image/planes.h"
 
 #define PLANES_BLOCK 256  /* pixels per block of the hue kernel's int32 scratch */
 
+/* size_t indices: Python's build flags include -fwrapv, under which an int 3 * i may wrap and
+ * the loop would not vectorize. */
 static void deinterleave_body(uint8_t *restrict r, uint8_t *restrict g, uint8_t *restrict b,
                               const uint8_t *restrict rgb, int n) {
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < (size_t)n; i++) {
         r[i] = rgb[3 * i];
         g[i] = rgb[3 * i + 1];
         b[i] = rgb[3 * i + 2];
@@ -22,7 +25,7 @@ static void deinterleave_body(uint8_t *restrict r, uint8_t *restrict g, uint8_t 
 
 static void interleave_body(uint8_t *restrict rgb, const uint8_t *restrict r, const uint8_t *restrict g,
                             const uint8_t *restrict b, int n) {
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < (size_t)n; i++) {
         rgb[3 * i] = r[i];
         rgb[3 * i + 1] = g[i];
         rgb[3 * i + 2] = b[i];
