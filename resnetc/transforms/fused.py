@@ -5,20 +5,31 @@ Eligible chains (checked once per Compose):
     ToTensor  [Normalize]
 with at most one resize (Resize/RandomResizedCrop, not NEAREST) and crops that fit inside the
 image. The parameters are drawn here, in chain order, from resnetc.transforms.rng() -- the very
-draws the general path would make -- and the C kernel (csrc/image/pipeline.c) then does
-decode -> crop -> resize -> crop -> flip -> color -> ToTensor/Normalize with the GIL released,
-decoding only the rows and iMCU columns that the resize reads.
+draws the general path would make -- and the C kernel (csrc/image/pipeline.c) then runs with the
+GIL released:
+- decode: only the rows down to the last one the resize reads (rows above are entropy-decoded
+  and skipped, rows below never touched) and the iMCU columns around the crop; libjpeg writes
+  them straight into per-thread scratch memory that the resize reads in place;
+- one resize (Pillow's two passes, AVX2 when available) of the crop to the output;
+- one planar pass per contrast op (its mean needs the whole image) plus one, doing flips, every
+  ColorJitter op in its drawn order, ToTensor and Normalize, and writing float32 CHW rows.
+In a DataLoader over an ImageFolder the output is written straight into the sample's row of the
+batch (see output_slot), so default_collate has nothing to copy.
 
 Numerics: with DCT scaling off, the output equals the general path (Pillow arithmetic) bit for
-bit. With DCT scaling on (the default), when the crop is at least 2x the resize target in both
-directions libjpeg decodes at 1/2, 1/4 or 1/8 scale and the resize starts from there: the
-pixels then differ from the exact path. Measured on a 1600x1200 photo-like JPEG
-(tests/transforms/test_fused.py::test_dct_scaling_difference_is_small), after ToTensor, over 30
-RandomResizedCrop(224) samples: mean absolute difference 0.004-0.005 (about 1.2/255), maximum
-0.086 (22/255, on sharp edges); Resize(256)+CenterCrop(224): mean 0.0057, max 0.047. That is the
-size of the difference between two antialiasing filters, and it buys ~35% of the time on such
-large photos (11.8 -> 7.6 ms per sample here). On ~500x375 photos with 224 outputs the crop is
-rarely 2x the target, so it almost never applies.
+bit, with either instruction set: the AVX2 kernels keep Pillow's operation order and types and
+were checked bit-identical to the portable ones (hue for 6 shifts and saturation for 8 factors
+on all 2^24 colors, blends on all 256 values and bases; the tests re-check samples against
+Pillow and torchvision per ISA). With DCT scaling on (the default), when the crop is at least 2x the resize
+target in both directions libjpeg decodes at 1/2, 1/4 or 1/8 scale and the resize starts from
+there: the pixels then differ from the exact path. Measured on a 1600x1200 photo-like JPEG, after
+ToTensor, over 30 RandomResizedCrop(224) samples: mean absolute difference 0.003-0.005 (about
+1/255), maximum 0.07-0.09 (18-22/255, on sharp edges); Resize(256)+CenterCrop(224): mean 0.0057,
+max 0.047 (tests/transforms/test_fused.py::test_dct_scaling_difference_is_small bounds it). That
+is the size of the difference between two antialiasing filters, and it takes ~25% off the time
+of the standard training chain on such large photos (10.0-10.5 -> 7.6-7.8 ms per sample here).
+On ~500x375 photos with 224 outputs the crop is never 2x the target in height, so it does not
+apply there (bench_data.py measures the exact path).
 Turn it off with ``set_fast_path(dct_scaling=False)``; turn the whole path off with
 ``set_fast_path(False)``.
 """

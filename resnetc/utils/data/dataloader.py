@@ -28,6 +28,10 @@ How it works:
   skip warns (SkippedSampleWarning, naming index, file and error) and is recorded in
   ``loader.skipped_samples``; the batch is then shorter (a batch with no sample left is dropped).
   By default a bad sample raises.
+- With an ImageFolder (or Subsets/concatenations of them) whose transform takes the fused JPEG
+  path (resnetc.transforms.fused) and the default collate_fn, each sample is written straight
+  into its row of the batch array: no per-sample array and no copy in default_collate. The
+  batches are the same as without it.
 - Workers share the dataset object (nothing is copied), so ``__getitem__`` must be safe to call
   from several threads at once: ImageFolder is; a dataset holding one open file handle should keep
   one per thread (``threading.local()``, or ``get_worker_info().id``).
