@@ -4,16 +4,10 @@
 #include "image/resample_avx2.h"
 
 #include <immintrin.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PRECISION_BITS (32 - 8 - 2)
-
-static inline __m256i load_rgb_pair(const uint8_t *p, const uint8_t *q) {
-    int32_t a, b;
-    memcpy(&a, p, 4);  /* r, g, b and one byte that is multiplied but never kept */
-    memcpy(&b, q, 4);
-    return _mm256_cvtepu8_epi32(_mm_unpacklo_epi32(_mm_cvtsi32_si128(a), _mm_cvtsi32_si128(b)));
-}
 
 static inline void store3(uint8_t *dst, uint32_t v, int last) {
     if (!last) {
@@ -25,23 +19,75 @@ static inline void store3(uint8_t *dst, uint32_t v, int last) {
     }
 }
 
-/* Lanes 0-3: (r, g, b, x) of row 0, lanes 4-7: of row 1. */
-static inline void horizontal_pair(uint8_t *dst0, uint8_t *dst1, const uint8_t *src0, const uint8_t *src1,
-                                   const rc_axis_weights *wx) {
-    int ow = wx->count, ks = wx->ksize;
-    const __m256i bias = _mm256_set1_epi32(1 << (PRECISION_BITS - 1));
-    for (int xx = 0; xx < ow; xx++) {
-        int xmin = wx->bounds[2 * xx], n = wx->bounds[2 * xx + 1];
-        const int32_t *k = &wx->fixed[(size_t)xx * ks];
-        const uint8_t *p = src0 + (size_t)xmin * 3, *q = src1 + (size_t)xmin * 3;
-        __m256i acc = bias, acc2 = _mm256_setzero_si256();
-        int x = 0;
-        for (; x + 1 < n; x += 2, p += 6, q += 6) {
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(load_rgb_pair(p, q), _mm256_set1_epi32(k[x])));
-            acc2 = _mm256_add_epi32(acc2, _mm256_mullo_epi32(load_rgb_pair(p + 3, q + 3), _mm256_set1_epi32(k[x + 1])));
+/* The horizontal pass takes taps in pairs through pmaddwd, which multiplies 16-bit values: each
+ * 22-bit weight k is split as k = hi * 2^11 + lo with 0 <= lo < 2^11 (both fit int16) and the sum
+ * is rebuilt as (sum(p * hi) << 11) + sum(p * lo): the same integer as Pillow's sum(p * k)
+ * (int32 wraparound on the way cannot change a total that fits int32, as Pillow's does). */
+typedef struct {
+    int32_t *hi, *lo;  /* per output pixel, per tap pair: two int16 packed in an int32 */
+    int pairs;         /* tap pairs per output pixel: ksize halved, rounded up */
+} split_weights;
+
+static int split_weights_init(split_weights *sw, const rc_axis_weights *wx) {
+    int pairs = (wx->ksize + 1) / 2;
+    sw->pairs = pairs;
+    sw->hi = malloc(sizeof(int32_t) * 2 * (size_t)pairs * wx->count);
+    if (!sw->hi) return -1;
+    sw->lo = sw->hi + (size_t)pairs * wx->count;
+    for (int xx = 0; xx < wx->count; xx++) {
+        const int32_t *k = &wx->fixed[(size_t)xx * wx->ksize];
+        int n = wx->bounds[2 * xx + 1];
+        for (int j = 0; j < pairs; j++) {
+            int32_t k0 = 2 * j < n ? k[2 * j] : 0, k1 = 2 * j + 1 < n ? k[2 * j + 1] : 0;
+            int32_t h0 = k0 >> 11, h1 = k1 >> 11;  /* arithmetic shift: floor, so lo >= 0 */
+            int32_t l0 = k0 - h0 * 2048, l1 = k1 - h1 * 2048;
+            sw->hi[(size_t)xx * pairs + j] = (int32_t)(((uint32_t)(uint16_t)h1 << 16) | (uint16_t)h0);
+            sw->lo[(size_t)xx * pairs + j] = (int32_t)(((uint32_t)(uint16_t)l1 << 16) | (uint16_t)l0);
         }
-        if (x < n) acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(load_rgb_pair(p, q), _mm256_set1_epi32(k[x])));
-        acc = _mm256_srai_epi32(_mm256_add_epi32(acc, acc2), PRECISION_BITS);
+    }
+    return 0;
+}
+
+/* One output pixel of two rows: lanes 0-3 hold (r, g, b, 0) of row 0, lanes 4-7 of row 1, as
+ * int32 already shifted down. Reads 8 bytes from each tap pair's first pixel, so up to 5 bytes
+ * past a row's last pixel. */
+static inline __m256i horizontal_pixel(const uint8_t *src0, const uint8_t *src1, int xx,
+                                       const rc_axis_weights *wx, const split_weights *sw) {
+    /* bytes r0 g0 b0 r1 g1 b1 .. -> int16 (r0, r1), (g0, g1), (b0, b1), (0, 0) */
+    const __m256i order = _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,
+                                           0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
+    int xmin = wx->bounds[2 * xx], n = wx->bounds[2 * xx + 1];
+    const int32_t *hi = &sw->hi[(size_t)xx * sw->pairs], *lo = &sw->lo[(size_t)xx * sw->pairs];
+    const uint8_t *p = src0 + (size_t)xmin * 3, *q = src1 + (size_t)xmin * 3;
+    __m256i acc_hi = _mm256_setzero_si256(), acc_lo = _mm256_set1_epi32(1 << (PRECISION_BITS - 1));
+    for (int j = 0; 2 * j < n; j++, p += 6, q += 6) {
+        __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *)p)),
+                                            _mm_loadl_epi64((const __m128i *)q), 1);
+        v = _mm256_shuffle_epi8(v, order);
+        acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(v, _mm256_set1_epi32(hi[j])));
+        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(v, _mm256_set1_epi32(lo[j])));
+    }
+    return _mm256_srai_epi32(_mm256_add_epi32(_mm256_slli_epi32(acc_hi, 11), acc_lo), PRECISION_BITS);
+}
+
+/* Output pixels in groups of 4: packed to 12 bytes per row and stored 16 bytes at a time; the 4
+ * extra bytes land on the row's next two pixels, written afterwards (the last pixels of a row go
+ * one at a time, so nothing spills into the other row). */
+static inline void horizontal_pair(uint8_t *dst0, uint8_t *dst1, const uint8_t *src0, const uint8_t *src1,
+                                   const rc_axis_weights *wx, const split_weights *sw) {
+    int ow = wx->count, xx = 0;
+    const __m256i squeeze = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+                                             0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    for (; xx + 6 <= ow; xx += 4) {
+        __m256i a = horizontal_pixel(src0, src1, xx, wx, sw), b = horizontal_pixel(src0, src1, xx + 1, wx, sw);
+        __m256i c = horizontal_pixel(src0, src1, xx + 2, wx, sw), d = horizontal_pixel(src0, src1, xx + 3, wx, sw);
+        /* per 128-bit lane (one row): bytes a r g b 0, b r g b 0, c .., d .. -> 12 bytes */
+        __m256i bytes = _mm256_shuffle_epi8(_mm256_packus_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d)), squeeze);
+        _mm_storeu_si128((__m128i *)(dst0 + 3 * xx), _mm256_castsi256_si128(bytes));
+        _mm_storeu_si128((__m128i *)(dst1 + 3 * xx), _mm256_extracti128_si256(bytes, 1));
+    }
+    for (; xx < ow; xx++) {
+        __m256i acc = horizontal_pixel(src0, src1, xx, wx, sw);
         __m256i packed = _mm256_packus_epi16(_mm256_packs_epi32(acc, acc), acc);
         store3(dst0 + 3 * xx, (uint32_t)_mm256_extract_epi32(packed, 0), xx == ow - 1);
         store3(dst1 + 3 * xx, (uint32_t)_mm256_extract_epi32(packed, 4), xx == ow - 1);
@@ -51,10 +97,17 @@ static inline void horizontal_pair(uint8_t *dst0, uint8_t *dst1, const uint8_t *
 void rc_horizontal3_u8_avx2(uint8_t *out, const uint8_t *in, size_t in_stride, int rows,
                             const rc_axis_weights *wx) {
     int ow = wx->count, ks = wx->ksize;
-    int y = 0;
-    for (; y + 2 < rows; y += 2) {  /* pairs that stop before the last row (it may end the buffer) */
-        const uint8_t *src0 = in + (size_t)y * in_stride;
-        horizontal_pair(out + (size_t)y * ow * 3, out + (size_t)(y + 1) * ow * 3, src0, src0 + in_stride, wx);
+    int y = 0, x0, x1;
+    split_weights sw;
+    rc_axis_weights_span(wx, &x0, &x1);
+    /* Pairs of rows that end before the last row: a row's overread (5 bytes past pixel x1 - 1)
+     * then stays inside the following rows, which hold at least 3 * x1 >= 6 bytes. */
+    if (x1 >= 2 && split_weights_init(&sw, wx) == 0) {
+        for (; y + 2 < rows; y += 2) {
+            const uint8_t *src0 = in + (size_t)y * in_stride;
+            horizontal_pair(out + (size_t)y * ow * 3, out + (size_t)(y + 1) * ow * 3, src0, src0 + in_stride, wx, &sw);
+        }
+        free(sw.hi);
     }
     for (; y < rows; y++) {  /* in bounds: plain loads */
         const uint8_t *src = in + (size_t)y * in_stride;

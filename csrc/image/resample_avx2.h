@@ -10,7 +10,7 @@
 #include "image/resample.h"
 
 /* Horizontal pass on 3-channel rows: out is (rows, wx->count, 3); rows 0 .. rows-2 are read up
- * to one byte past their last pixel (inside the next row), the last row only within bounds. */
+ * to 5 bytes past their last pixel (inside the following rows), the last row only within bounds. */
 void rc_horizontal3_u8_avx2(uint8_t *out, const uint8_t *in, size_t in_stride, int rows,
                             const rc_axis_weights *wx);
 
