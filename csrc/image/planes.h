@@ -1,7 +1,8 @@
 /* Kernels on planar RGB (three uint8 planes of n pixels): the fused color pass of the data
- * pipeline (color.c, rc_color_to_tensor_u8) runs on these. Each kernel exists twice, compiled
- * from the same source (planes_body.h) portably (planes.c) and with AVX2 (planes_avx2.c);
- * both give bit-identical results, with Pillow's arithmetic (see color.h). */
+ * pipeline (color_pass.c, rc_color_to_tensor_u8) runs on these. Each kernel exists twice: the
+ * portable build of planes_body.h (planes.c), and an AVX2 build (planes_avx2.c: the same bodies
+ * compiled with AVX2, blend/saturation/to_float written with intrinsics). Both give
+ * bit-identical results, with Pillow's arithmetic (see color.h). */
 #ifndef RESNETC_IMAGE_PLANES_H
 #define RESNETC_IMAGE_PLANES_H
 
