@@ -3,10 +3,7 @@
 
 #include <string.h>
 
-#include "core/cpu_features.h"
-#include "image/hue_block.h"
-
-HUE_BLOCK_DEFINE(hue_block_generic)
+#include "image/planes.h"
 
 /* Image.blend(a, b, alpha): a + alpha * (b - a) in float, truncated; clipped only when
  * extrapolating (alpha outside [0, 1]), as Pillow's Blend.c. */
@@ -62,12 +59,15 @@ void rc_adjust_u8(uint8_t *img, size_t n, int op, float factor) {
         }
         return;
     case RC_COLOR_HUE: {
-        /* torchvision: np.int32(hue_factor * 255).astype(np.uint8), added with wraparound */
-        uint8_t shift = (uint8_t)(int32_t)((double)factor * 255.0);
-        void (*block)(uint8_t *, int, uint8_t) =
-            rc_isa_active() >= RC_ISA_AVX2 ? rc_hue_block_avx2 : hue_block_generic;
-        for (size_t i = 0; i < n; i += HUE_BLOCK)
-            block(img + 3 * i, n - i < HUE_BLOCK ? (int)(n - i) : HUE_BLOCK, shift);
+        uint8_t shift = rc_hue_shift(factor);
+        const rc_plane_kernels *k = rc_plane_kernels_active();
+        uint8_t r[256], g[256], b[256];
+        for (size_t i = 0; i < n; i += 256) {
+            int m = n - i < 256 ? (int)(n - i) : 256;
+            k->deinterleave(r, g, b, img + 3 * i, m);
+            k->hue(r, g, b, m, shift);
+            k->interleave(img + 3 * i, r, g, b, m);
+        }
         return;
     }
     default: return;

@@ -16,6 +16,9 @@ static inline uint8_t rc_luma_u8(const uint8_t *rgb) {
     return (uint8_t)((rgb[0] * 19595 + rgb[1] * 38470 + rgb[2] * 7471 + 0x8000) >> 16);
 }
 
+/* torchvision's hue step: np.int32(hue_factor * 255).astype(np.uint8), added with wraparound. */
+static inline uint8_t rc_hue_shift(float factor) { return (uint8_t)(int32_t)((double)factor * 255.0); }
+
 /* img is (n, 3) RGB uint8, modified in place. factor as torchvision's adjust_* take it:
  * brightness/contrast/saturation are Image.blend(degenerate, img, factor); hue shifts Pillow's
  * 8-bit HSV hue by int(factor * 255) modulo 256. */
@@ -31,5 +34,14 @@ void rc_flip_u8(uint8_t *img, int h, int w, int c, int horizontal, int vertical)
  * in float32 as ToTensor followed by Normalize computes it. mean/std NULL: ToTensor only. */
 void rc_to_tensor_u8(float *out, const uint8_t *in, int h, int w, int c, const float *mean,
                      const float *std);
+
+/* The color and tensor steps of the fused pipeline in one go: applies ops[0..n_ops) (RC_COLOR_*,
+ * with rc_adjust_u8's arithmetic) to img (h, w, 3), then flips and writes out (3, h, w) as
+ * rc_to_tensor_u8 would. Same bytes as rc_flip_u8 + rc_adjust_u8 per op + rc_to_tensor_u8, in
+ * one pass over planar rows per contrast op (its mean needs the whole image) plus one.
+ * img is left unchanged. mean/std NULL: ToTensor only. */
+rc_status rc_color_to_tensor_u8(float *out, const uint8_t *img, int h, int w, int hflip, int vflip,
+                                int n_ops, const int *ops, const float *factors, const float *mean,
+                                const float *std);
 
 #endif

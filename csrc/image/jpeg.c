@@ -9,6 +9,8 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "image/scratch.h"
+
 typedef struct {
     struct jpeg_error_mgr pub;
     jmp_buf jump;
@@ -120,12 +122,15 @@ static void cmyk_row_to_gray(uint8_t *out, const uint8_t *in, int n, int inverte
     }
 }
 
-rc_status rc_jpeg_decode(const uint8_t *data, size_t size, const rc_jpeg_options *opt,
-                         uint8_t *out, char *err) {
+/* Decodes opt's rectangle into `out` (packed rows), or, with `view`, into per-thread scratch:
+ * then libjpeg writes 3-channel rows there directly (no copy), or converted rows are packed. */
+static rc_status decode(const uint8_t *data, size_t size, const rc_jpeg_options *opt, uint8_t *out,
+                        rc_jpeg_view *view, char *err) {
     struct jpeg_decompress_struct cinfo;
     error_mgr e;
     progress_mgr progress;
     uint8_t *volatile row = NULL;  /* one decoded row at libjpeg's cropped width (volatile: read after longjmp) */
+    uint8_t *volatile base = NULL; /* the view's scratch buffer */
     init_errors(&e, err);
     cinfo.err = &e.pub;
     if (size == 0) {
@@ -140,6 +145,7 @@ rc_status rc_jpeg_decode(const uint8_t *data, size_t size, const rc_jpeg_options
     jpeg_create_decompress(&cinfo);
     if (setjmp(e.jump)) {
         free(row);
+        rc_scratch_release(RC_SCRATCH_REGION, base);
         jpeg_destroy_decompress(&cinfo);
         return e.status;
     }
@@ -190,38 +196,82 @@ rc_status rc_jpeg_decode(const uint8_t *data, size_t size, const rc_jpeg_options
     if (mx1 - mx0 < ow) jpeg_crop_scanline(&cinfo, &xoff, &cw);
     int skip_cols = x - (int)xoff;
     int comps = cinfo.output_components;
-    row = malloc((size_t)cw * comps);
-    if (!row) {
-        if (err) snprintf(err, RC_JPEG_ERRLEN, "out of memory");
-        e.status = RC_ERR_NOMEM;
-        longjmp(e.jump, 1);
+    int direct = view && !cmyk && !rgb_to_gray && comps == opt->channels;
+    size_t line = direct ? (size_t)cw * comps : (size_t)w * opt->channels;
+    if (view) {
+        base = rc_scratch_acquire(RC_SCRATCH_REGION, line * h + 1);
+        if (!base) {
+            if (err) snprintf(err, RC_JPEG_ERRLEN, "out of memory");
+            e.status = RC_ERR_NOMEM;
+            longjmp(e.jump, 1);
+        }
+        out = base;
+    }
+    if (!direct) {
+        row = malloc((size_t)cw * comps);
+        if (!row) {
+            if (err) snprintf(err, RC_JPEG_ERRLEN, "out of memory");
+            e.status = RC_ERR_NOMEM;
+            longjmp(e.jump, 1);
+        }
     }
     if (y > 0) jpeg_skip_scanlines(&cinfo, (JDIMENSION)y);
-    for (int r = 0; r < h; r++) {
-        JSAMPROW rows[1] = {row};
-        if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) {
+    for (int r = 0; r < h;) {
+        JSAMPROW rows[16];
+        int n = 1;
+        if (direct) {
+            n = h - r < 16 ? h - r : 16;
+            for (int i = 0; i < n; i++) rows[i] = out + (size_t)(r + i) * line;
+        } else {
+            rows[0] = row;
+        }
+        int got = (int)jpeg_read_scanlines(&cinfo, rows, (JDIMENSION)n);
+        if (got < 1) {
             if (err) snprintf(err, RC_JPEG_ERRLEN, "image file is truncated");
             e.status = RC_ERR_CORRUPT;
             longjmp(e.jump, 1);
         }
-        uint8_t *dst = out + (size_t)r * w * opt->channels;
-        const uint8_t *src = row + (size_t)skip_cols * comps;
-        if (cmyk) {
-            if (opt->channels == 3) cmyk_row_to_rgb(dst, src, w, inverted);
-            else cmyk_row_to_gray(dst, src, w, inverted);
-        } else if (rgb_to_gray) {
-            for (int i = 0; i < w; i++)
-                dst[i] = (uint8_t)((src[3 * i] * 19595 + src[3 * i + 1] * 38470 + src[3 * i + 2] * 7471 + 0x8000) >> 16);
-        } else {
-            memcpy(dst, src, (size_t)w * opt->channels);
+        if (!direct) {
+            uint8_t *dst = out + (size_t)r * line;
+            const uint8_t *src = row + (size_t)skip_cols * comps;
+            if (cmyk) {
+                if (opt->channels == 3) cmyk_row_to_rgb(dst, src, w, inverted);
+                else cmyk_row_to_gray(dst, src, w, inverted);
+            } else if (rgb_to_gray) {
+                for (int i = 0; i < w; i++)
+                    dst[i] = (uint8_t)((src[3 * i] * 19595 + src[3 * i + 1] * 38470 + src[3 * i + 2] * 7471 + 0x8000) >> 16);
+            } else {
+                memcpy(dst, src, (size_t)w * opt->channels);
+            }
         }
+        r += got;
     }
     /* Rows below the rectangle are never decoded; for whole images, finishing checks the tail. */
     if (y + h == oh) jpeg_finish_decompress(&cinfo);
     else jpeg_abort_decompress(&cinfo);
     free(row);
     jpeg_destroy_decompress(&cinfo);
+    if (view) {
+        view->base = base;
+        view->pixels = base + (direct ? (size_t)skip_cols * comps : 0);
+        view->stride = line;
+    }
     return RC_OK;
+}
+
+rc_status rc_jpeg_decode(const uint8_t *data, size_t size, const rc_jpeg_options *opt,
+                         uint8_t *out, char *err) {
+    return decode(data, size, opt, out, NULL, err);
+}
+
+rc_status rc_jpeg_decode_view(const uint8_t *data, size_t size, const rc_jpeg_options *opt,
+                              rc_jpeg_view *view, char *err) {
+    return decode(data, size, opt, NULL, view, err);
+}
+
+void rc_jpeg_view_release(rc_jpeg_view *view) {
+    rc_scratch_release(RC_SCRATCH_REGION, view->base);
+    view->base = NULL;
 }
 
 rc_status rc_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality,

@@ -44,6 +44,21 @@ rc_status rc_jpeg_read_header(const uint8_t *data, size_t size, rc_jpeg_header *
 rc_status rc_jpeg_decode(const uint8_t *data, size_t size, const rc_jpeg_options *opt,
                          uint8_t *out, char *err);
 
+/* A decoded rectangle in per-thread scratch memory (image/scratch.h, slot RC_SCRATCH_REGION):
+ * (h, w, channels) pixels whose rows are `stride` bytes apart, valid until the view is released
+ * (release it before the next decode in the same thread). */
+typedef struct {
+    uint8_t *base;
+    const uint8_t *pixels;
+    size_t stride;
+} rc_jpeg_view;
+
+/* rc_jpeg_decode into a view: RGB rows are written by libjpeg where they stay (no copy), only
+ * converted rows (CMYK, gray output of color files) are packed. */
+rc_status rc_jpeg_decode_view(const uint8_t *data, size_t size, const rc_jpeg_options *opt,
+                              rc_jpeg_view *view, char *err);
+void rc_jpeg_view_release(rc_jpeg_view *view);
+
 /* Encodes pixels (height, width, channels) uint8, channels 1 or 3, at quality 1..100 into a
  * malloc'ed buffer (*out, *out_size); the caller frees it with free(). */
 rc_status rc_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality,

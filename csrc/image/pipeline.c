@@ -7,6 +7,7 @@
 
 #include "image/color.h"
 #include "image/resample.h"
+#include "image/scratch.h"
 
 /* Largest libjpeg scale 1/d whose decoded crop is still at least the resize target. */
 static int choose_denom(const rc_pipeline *p) {
@@ -34,7 +35,8 @@ rc_status rc_pipeline_jpeg(float *out, const uint8_t *data, size_t size, const r
                            int *used_denom, char *err) {
     rc_jpeg_header hdr;
     rc_axis_weights wx = {0}, wy = {0};
-    uint8_t *region = NULL, *small = NULL;
+    rc_jpeg_view region = {0};
+    uint8_t *small = NULL;
     rc_status st = rc_jpeg_read_header(data, size, &hdr, err);
     if (st != RC_OK) return st;
     if (p->max_pixels > 0 && (int64_t)hdr.width * hdr.height > p->max_pixels) {
@@ -64,30 +66,31 @@ rc_status rc_pipeline_jpeg(float *out, const uint8_t *data, size_t size, const r
     rc_axis_weights_shift(&wx, x0);
     rc_axis_weights_shift(&wy, y0);
     int rw = x1 - x0, rh = y1 - y0;
-    region = malloc((size_t)rw * rh * 3 + 1);
-    small = malloc((size_t)p->out_w * p->out_h * 3 + 1);
-    if (!region || !small) {
+    small = rc_scratch_acquire(RC_SCRATCH_RESIZED, (size_t)p->out_w * p->out_h * 3 + 1);
+    if (!small) {
         snprintf(err, RC_JPEG_ERRLEN, "out of memory");
         st = RC_ERR_NOMEM;
         goto done;
     }
     rc_jpeg_options opt = {.channels = 3, .max_pixels = p->max_pixels, .max_scans = p->max_scans,
                            .scale_denom = d, .x = ox + x0, .y = oy + y0, .w = rw, .h = rh};
-    st = rc_jpeg_decode(data, size, &opt, region, err);
+    st = rc_jpeg_decode_view(data, size, &opt, &region, err);
     if (st != RC_OK) goto done;
-    st = rc_resample_u8(small, region, rw, rh, (size_t)rw * 3, 3, &wx, &wy);
+    st = rc_resample_u8(small, region.pixels, rw, rh, region.stride, 3, &wx, &wy);
     if (st != RC_OK) {
         snprintf(err, RC_JPEG_ERRLEN, "resample failed");
         goto done;
     }
-    rc_flip_u8(small, p->out_h, p->out_w, 3, p->hflip, p->vflip);
-    for (int i = 0; i < p->n_color; i++)
-        rc_adjust_u8(small, (size_t)p->out_w * p->out_h, p->color_op[i], p->color_factor[i]);
-    rc_to_tensor_u8(out, small, p->out_h, p->out_w, 3, p->normalize ? p->mean : NULL, p->normalize ? p->std : NULL);
+    st = rc_color_to_tensor_u8(out, small, p->out_h, p->out_w, p->hflip, p->vflip, p->n_color, p->color_op,
+                               p->color_factor, p->normalize ? p->mean : NULL, p->normalize ? p->std : NULL);
+    if (st != RC_OK) {
+        snprintf(err, RC_JPEG_ERRLEN, "out of memory");
+        goto done;
+    }
     if (used_denom) *used_denom = d;
 done:
-    free(region);
-    free(small);
+    rc_jpeg_view_release(&region);
+    rc_scratch_release(RC_SCRATCH_RESIZED, small);
     rc_axis_weights_free(&wx);
     rc_axis_weights_free(&wy);
     return st;

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpu_features.h"
+#include "image/resample_avx2.h"
+#include "image/scratch.h"
+
 #define PRECISION_BITS (32 - 8 - 2)
 #define PI 3.14159265358979323846
 
@@ -140,6 +144,10 @@ static inline uint8_t clip8(int32_t v) {
  * RGB rows go two at a time: six independent sums per tap share each weight load. */
 static void horizontal_u8(uint8_t *out, const uint8_t *in, size_t in_stride, int rows, int C,
                           const rc_axis_weights *wx) {
+    if (C == 3 && rc_isa_active() >= RC_ISA_AVX2) {
+        rc_horizontal3_u8_avx2(out, in, in_stride, rows, wx);
+        return;
+    }
     int ow = wx->count, ks = wx->ksize;
     int y = 0;
     if (C == 3) {
@@ -189,6 +197,10 @@ static void horizontal_u8(uint8_t *out, const uint8_t *in, size_t in_stride, int
  * Row-at-a-time accumulation keeps the inner loop contiguous (it vectorizes). */
 static void vertical_u8(uint8_t *out, const uint8_t *in, size_t in_stride, int row0, int line,
                         const rc_axis_weights *wy) {
+    if (rc_isa_active() >= RC_ISA_AVX2) {
+        rc_vertical_u8_avx2(out, in, in_stride, row0, line, wy);
+        return;
+    }
     int ks = wy->ksize;
     int32_t *acc = malloc(sizeof(int32_t) * (size_t)line);
     if (!acc) {  /* tiny fallback without scratch: column at a time */
@@ -246,13 +258,13 @@ rc_status rc_resample_u8(uint8_t *out, const uint8_t *in, int in_w, int in_h, si
     if (vertical_first(wx, wy)) {
         /* vertical pass on the columns the horizontal pass reads, then horizontal */
         int cols = x1 - x0, tline = cols * channels;
-        uint8_t *tmp = malloc((size_t)oh * tline + 1);
+        uint8_t *tmp = rc_scratch_acquire(RC_SCRATCH_RESAMPLE, (size_t)oh * tline + 1);
         if (!tmp) return RC_ERR_NOMEM;
         vertical_u8(tmp, in + (size_t)x0 * channels, in_stride, 0, tline, wy);
         rc_axis_weights shifted = *wx;
         int *bounds = malloc(sizeof(int) * 2 * (size_t)ow);
         if (!bounds) {
-            free(tmp);
+            rc_scratch_release(RC_SCRATCH_RESAMPLE, tmp);
             return RC_ERR_NOMEM;
         }
         for (int i = 0; i < ow; i++) {
@@ -262,14 +274,14 @@ rc_status rc_resample_u8(uint8_t *out, const uint8_t *in, int in_w, int in_h, si
         shifted.bounds = bounds;
         horizontal_u8(out, tmp, tline, oh, channels, &shifted);
         free(bounds);
-        free(tmp);
+        rc_scratch_release(RC_SCRATCH_RESAMPLE, tmp);
         return RC_OK;
     }
-    uint8_t *tmp = malloc((size_t)(y1 - y0) * line + 1);
+    uint8_t *tmp = rc_scratch_acquire(RC_SCRATCH_RESAMPLE, (size_t)(y1 - y0) * line + 1);
     if (!tmp) return RC_ERR_NOMEM;
     horizontal_u8(tmp, in + (size_t)y0 * in_stride, in_stride, y1 - y0, channels, wx);
     vertical_u8(out, tmp, line, y0, line, wy);
-    free(tmp);
+    rc_scratch_release(RC_SCRATCH_RESAMPLE, tmp);
     return RC_OK;
 }
 

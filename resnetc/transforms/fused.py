@@ -5,23 +5,37 @@ Eligible chains (checked once per Compose):
     ToTensor  [Normalize]
 with at most one resize (Resize/RandomResizedCrop, not NEAREST) and crops that fit inside the
 image. The parameters are drawn here, in chain order, from resnetc.transforms.rng() -- the very
-draws the general path would make -- and the C kernel (csrc/image/pipeline.c) then does
-decode -> crop -> resize -> crop -> flip -> color -> ToTensor/Normalize with the GIL released,
-decoding only the rows and iMCU columns that the resize reads.
+draws the general path would make -- and the C kernel (csrc/image/pipeline.c) then runs with the
+GIL released:
+- decode: only the rows down to the last one the resize reads (rows above are entropy-decoded
+  and skipped, rows below never touched) and the iMCU columns around the crop; libjpeg writes
+  them straight into per-thread scratch memory that the resize reads in place;
+- one resize (Pillow's two passes, AVX2 when available) of the crop to the output;
+- one planar pass per contrast op (its mean needs the whole image) plus one, doing flips, every
+  ColorJitter op in its drawn order, ToTensor and Normalize, and writing float32 CHW rows.
+In a DataLoader over an ImageFolder the output is written straight into the sample's row of the
+batch (see output_slot), so default_collate has nothing to copy.
 
 Numerics: with DCT scaling off, the output equals the general path (Pillow arithmetic) bit for
-bit. With DCT scaling on (the default), when the crop is at least 2x the resize target in both
-directions libjpeg decodes at 1/2, 1/4 or 1/8 scale and the resize starts from there: the
-pixels then differ from the exact path. Measured on a 1600x1200 photo-like JPEG
-(tests/transforms/test_fused.py::test_dct_scaling_difference_is_small), after ToTensor, over 30
-RandomResizedCrop(224) samples: mean absolute difference 0.004-0.005 (about 1.2/255), maximum
-0.086 (22/255, on sharp edges); Resize(256)+CenterCrop(224): mean 0.0057, max 0.047. That is the
-size of the difference between two antialiasing filters, and it buys ~35% of the time on such
-large photos (11.8 -> 7.6 ms per sample here). On ~500x375 photos with 224 outputs the crop is
-rarely 2x the target, so it almost never applies.
+bit, with either instruction set: the AVX2 kernels keep Pillow's operation order and types and
+were checked bit-identical to the portable ones (hue for 6 shifts and saturation for 8 factors
+on all 2^24 colors, blends on all 256 values and bases; the tests re-check samples against
+Pillow and torchvision per ISA). With DCT scaling on (the default), when the crop is at least 2x the resize
+target in both directions libjpeg decodes at 1/2, 1/4 or 1/8 scale and the resize starts from
+there: the pixels then differ from the exact path. Measured on a 1600x1200 photo-like JPEG, after
+ToTensor, over 30 RandomResizedCrop(224) samples: mean absolute difference 0.003-0.005 (about
+1/255), maximum 0.07-0.09 (18-22/255, on sharp edges); Resize(256)+CenterCrop(224): mean 0.0057,
+max 0.047 (tests/transforms/test_fused.py::test_dct_scaling_difference_is_small bounds it). That
+is the size of the difference between two antialiasing filters, and it takes ~25% off the time
+of the standard training chain on such large photos (10.0-10.5 -> 7.6-7.8 ms per sample here).
+On ~500x375 photos with 224 outputs the crop is never 2x the target in height, so it does not
+apply there (bench_data.py measures the exact path).
 Turn it off with ``set_fast_path(dct_scaling=False)``; turn the whole path off with
 ``set_fast_path(False)``.
 """
+import contextlib
+import threading
+
 import numpy as np
 
 from resnetc import _C
@@ -31,6 +45,7 @@ from resnetc.transforms import functional as F
 from resnetc.utils.random_state import current_sample_generator as rng
 
 _settings = {"enabled": True, "dct_scaling": True}
+_slot = threading.local()  # the output buffer offered by output_slot()
 _COLOR = {"brightness": 0, "contrast": 1, "saturation": 2, "hue": 3}
 
 
@@ -87,6 +102,25 @@ def plan(transforms):
     return steps if phase >= 2 else None
 
 
+def _triple(values):
+    """Normalize's mean or std as 3 floats (the values np.broadcast_to(float64) gives)."""
+    if type(values) in (list, tuple) and len(values) == 3:
+        return float(values[0]), float(values[1]), float(values[2])
+    return tuple(float(v) for v in np.broadcast_to(np.asarray(values, dtype=np.float64), 3))
+
+
+def _may_fall_back(steps):
+    """True if _draw can give up after drawing (a CenterCrop larger than its input, or more than
+    16 color ops): run() must then be able to rewind the generator. A zero std is checked
+    before any draw."""
+    kinds = [kind for kind, _ in steps]
+    return "center" in kinds or kinds.count("jitter") > 4
+
+
+def _zero_std(steps):
+    return any(kind == "normalize" and min(abs(s) for s in _triple(t.std)) == 0 for kind, t in steps)
+
+
 def _draw(steps, width, height, g):
     """Draws the chain's parameters as the general path would; returns the kernel's arguments."""
     from resnetc.transforms.transforms import ColorJitter, _sample_box
@@ -129,10 +163,7 @@ def _draw(steps, width, height, g):
             params = ColorJitter.get_params(t.brightness, t.contrast, t.saturation, t.hue)
             color += [(_COLOR[name], float(f)) for name, f in ColorJitter.ops_from_params(params)]
         elif kind == "normalize":
-            mean = tuple(float(m) for m in np.broadcast_to(np.asarray(t.mean, dtype=np.float64), 3))
-            std = tuple(float(s) for s in np.broadcast_to(np.asarray(t.std, dtype=np.float64), 3))
-            if min(abs(s) for s in std) == 0:
-                raise _Fallback()  # the general path raises the error
+            mean, std = _triple(t.mean), _triple(t.std)
     if resize is None:
         resize = (crop[2], crop[3])
     if out is None:
@@ -142,18 +173,23 @@ def _draw(steps, width, height, g):
     return tuple(crop), resize, filt, tuple(out), hflip, vflip, color, mean, std
 
 
-def run(steps, img, out=None):
-    """Runs a planned chain on a JPEG EncodedImage; returns the CHW float32 ndarray."""
+def run(steps, img, out=None, slot=None):
+    """Runs a planned chain on a JPEG EncodedImage; returns the CHW float32 ndarray: ``out``
+    when given, else ``slot`` (taken from output_slot) when it has the output's shape."""
     name = img.path or "<bytes>"
     width, height, _, _, _ = _io._jpeg_header(img.data, name)
     _io._check_pixels(width, height, name)
+    if _zero_std(steps):
+        return None  # the general path raises the error
     g = rng()
-    state = g.bit_generator.state
+    state = g.bit_generator.state if _may_fall_back(steps) else None
     try:
         crop, resize, filt, rect, hflip, vflip, color, mean, std = _draw(steps, width, height, g)
     except _Fallback:
         g.bit_generator.state = state
         return None
+    if out is None and slot is not None and slot.shape == (3, rect[3], rect[2]):
+        out, _slot.out = slot, None
     max_pixels, max_scans = _io._limits()
     try:
         array, _ = _C.jpeg_pipeline(img.data, crop, resize, filt, rect, hflip, vflip, color, mean, std,
@@ -163,21 +199,17 @@ def run(steps, img, out=None):
     return array
 
 
-def transform_into(compose, img, out):
-    """For the DataLoader: runs `compose` on `img` straight into `out` (a (3, H, W) float32
-    C-contiguous array, e.g. one slot of the batch buffer) when the fused path applies, and
-    returns True; returns False -- having drawn nothing from rng() -- when the caller must run
-    ``compose(img)`` itself (not a JPEG EncodedImage, chain not fusable, or a mid-chain
-    fallback)."""
-    if not isinstance(img, _io.EncodedImage) or not _settings["enabled"] or not img.is_jpeg:
-        return False
-    steps = compose._plan
-    if steps is None:
-        steps = plan(compose.transforms) or False
-        compose._plan = steps
-    if steps is False:
-        return False
-    return run(steps, img, out=out) is not None
+@contextlib.contextmanager
+def output_slot(out):
+    """Offers ``out`` (a C-contiguous float32 (3, H, W) array, e.g. one slot of a batch buffer) to
+    the next fused Compose call of this thread: if its output has that shape it is written there,
+    and the call returns a Tensor viewing ``out``. Taken at most once. The DataLoader uses this
+    so that default_collate finds the samples already in place (no per-sample array, no copy)."""
+    _slot.out = out
+    try:
+        yield
+    finally:
+        _slot.out = None
 
 
 def try_fused(compose, img):
@@ -190,5 +222,5 @@ def try_fused(compose, img):
         compose._plan = steps
     if steps is False:
         return None
-    array = run(steps, img)
+    array = run(steps, img, slot=getattr(_slot, "out", None))
     return None if array is None else Tensor(array)

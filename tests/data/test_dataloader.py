@@ -345,3 +345,48 @@ def test_image_folder_end_to_end_matches_torchvision(tmp_path):
     with pytest.raises(Exception, match="cannot identify image file") as info:
         list(rud.DataLoader(ImageFolder(str(tmp_path), transform=decode), batch_size=4, num_workers=2))
     assert any(str(tmp_path / "bee" / "2.jpg") in note for note in info.value.__notes__)
+
+
+def test_fused_samples_are_written_into_the_batch(tmp_path, monkeypatch):
+    """With ImageFolder and the fused transform path, workers write each sample into its row of the
+    batch: the batches equal the general path's, including a PNG (general path) as a batch's first
+    sample and skipped broken files in between."""
+    import io
+    from PIL import Image
+    import resnetc.transforms as T
+    from resnetc.datasets import ImageFolder
+    import resnetc.utils.data.collate as collate_module
+    from samples.images import jpeg_bytes, photo_like
+
+    os_files = {"a/0.png": None, "a/bad.jpg": b"not a jpeg", "b/zz_bad.jpg": b"\xff\xd8\xff"}
+    for k in range(9):
+        os_files[f"{'ab'[k % 2]}/{k + 1}.jpg"] = jpeg_bytes(photo_like(60 + 7 * k, 90 - 3 * k, seed=k), quality=90)
+    buf = io.BytesIO()
+    Image.fromarray(photo_like(50, 70, seed=42)).save(buf, "PNG")
+    os_files["a/0.png"] = buf.getvalue()
+    for name, data in os_files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    chain = T.Compose([T.RandomResizedCrop(32), T.RandomHorizontalFlip(), T.ColorJitter(0.2, 0.2, 0.2, 0.1),
+                       T.ToTensor(), T.Normalize([0.5, 0.4, 0.3], [0.2, 0.3, 0.25])])
+    dataset = rud.ConcatDataset([ImageFolder(str(tmp_path), transform=chain)] * 2)
+    in_place = []  # samples collate found already in their row of the batch
+    original = collate_module._in_place
+    monkeypatch.setattr(collate_module, "_in_place", lambda a, row: original(a, row) and not in_place.append(1))
+
+    def epoch(workers, fast):
+        T.set_fast_path(fast, False)
+        loader = rud.DataLoader(dataset, batch_size=5, shuffle=True, num_workers=workers, seed=3, skip_errors=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", rud.SkippedSampleWarning)
+            return _epoch(loader), loader.num_skipped
+
+    try:
+        reference, skipped = epoch(0, fast=False)
+        assert skipped == 4 and not in_place
+        for workers in (0, 2):
+            batches, skipped = epoch(workers, fast=True)
+            assert skipped == 4 and _same(batches, reference)
+        assert len(in_place) > 10
+    finally:
+        T.set_fast_path(True, True)

@@ -9,7 +9,7 @@ from PIL import Image
 import resnetc.datasets as rd
 from resnetc.io import EncodedImage
 
-from conftest import make_tree
+from samples.folders import make_tree
 
 
 def _same_attributes(ours, theirs):

@@ -1,6 +1,6 @@
 import pytest
 
-from jpeg_samples import photo_like
+from samples.images import photo_like
 
 
 @pytest.fixture(scope="session")

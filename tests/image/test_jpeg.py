@@ -11,7 +11,7 @@ import resnetc.io as rio
 from resnetc import _C
 from resnetc.tensor import Tensor
 
-from jpeg_samples import jpeg_bytes, photo_like
+from samples.images import jpeg_bytes, photo_like
 
 
 def pillow_decode(data, mode="RGB"):

@@ -1,6 +1,7 @@
 """The fused JPEG path of Compose: same draws and same pixels as the general path (and as
 torchvision given those parameters); DCT scaling differs by a measured, bounded amount."""
 import io
+import re
 import threading
 
 import numpy as np
@@ -15,7 +16,7 @@ import resnetc.transforms as T
 from resnetc import _C
 from resnetc.transforms import fused
 
-from transform_samples import jpeg_bytes, photo_like
+from samples.images import jpeg_bytes, photo_like
 
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
@@ -149,12 +150,16 @@ def test_out_buffer_and_threads(jpegs):
     batch[:] = 0
     T.set_fast_path(True, False)
     for i in range(4):
-        with T.sample_generator(T.philox_generator(0, 0, i)):
-            assert fused.transform_into(chain, jpegs["baseline"], batch[i])
+        with T.sample_generator(T.philox_generator(0, 0, i)), fused.output_slot(batch[i]):
+            out = chain(jpegs["baseline"]).array
+            again = chain(jpegs["baseline"]).array  # the slot is taken once
+        assert np.shares_memory(out, batch[i]) and not np.shares_memory(again, batch)
         np.testing.assert_array_equal(batch[i], expected[i])
-    not_fusable = T.Compose([T.Grayscale(3), T.ToTensor()])
-    with T.sample_generator(T.philox_generator(0, 0, 0)):
-        assert not fused.transform_into(not_fusable, jpegs["baseline"], batch[0])
+    # a chain the fused path cannot run, or an output of another shape, leaves the slot alone
+    for other in (T.Compose([T.Grayscale(3), T.ToTensor()]), T.Compose([T.CenterCrop(100), T.ToTensor()])):
+        with T.sample_generator(T.philox_generator(0, 0, 0)), fused.output_slot(batch[0]):
+            assert not np.shares_memory(other(jpegs["baseline"]).array, batch)
+    np.testing.assert_array_equal(batch[0], expected[0])
     T.set_fast_path(True, True)
     results = {}
 
@@ -174,8 +179,22 @@ def test_bad_files_through_compose(tmp_path, photo, monkeypatch):
     chain = train_chain()
     data = jpeg_bytes(photo, quality=90)
     truncated = rio.EncodedImage(data[:len(data) // 2], str(tmp_path / "half.jpg"))
-    with pytest.raises(ValueError, match=r"half\.jpg: cannot decode JPEG: .*(truncated|premature)"):
-        chain(truncated)
+    # Only the rows a crop needs are decoded: a crop inside the intact top part gives the right
+    # pixels, any other raises. Small crops see both cases.
+    small_crops = T.Compose([T.RandomResizedCrop(32, scale=(0.005, 0.01)), T.ToTensor()])
+    outcomes = {"raised": 0, "decoded": 0}
+    for k, c in enumerate([chain] * 10 + [small_crops] * 30):
+        try:
+            with T.sample_generator(T.philox_generator(3, 0, k)):
+                out = c(truncated).array
+        except ValueError as e:
+            assert re.search(r"half\.jpg: cannot decode JPEG: .*(truncated|premature)", str(e)), e
+            outcomes["raised"] += 1
+            continue
+        with T.sample_generator(T.philox_generator(3, 0, k)):
+            np.testing.assert_array_equal(out, c(rio.EncodedImage(data)).array)
+        outcomes["decoded"] += 1
+    assert outcomes["raised"] >= 10 and outcomes["decoded"] > 0, outcomes
     with pytest.raises(ValueError, match=r"text\.jpg: cannot decode image"):
         chain(rio.EncodedImage(b"hello, not an image", "text.jpg"))
     with pytest.raises(ValueError, match=r"zero\.jpg: cannot decode an empty file"):

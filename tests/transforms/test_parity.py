@@ -15,7 +15,7 @@ import resnetc.transforms as T
 import resnetc.transforms.functional as F
 from resnetc.tensor import Tensor
 
-from transform_samples import photo_like
+from samples.images import photo_like
 
 TOL = 1.0 / 255
 

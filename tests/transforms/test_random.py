@@ -13,7 +13,7 @@ import resnetc.transforms as T
 import resnetc.transforms.functional as F
 from resnetc.tensor import Tensor
 
-from transform_samples import photo_like
+from samples.images import photo_like
 
 
 @pytest.fixture(scope="module")

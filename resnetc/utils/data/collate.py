@@ -7,7 +7,9 @@ floats float64, bools bool; strings and bytes stay lists. Mappings, namedtuples 
 collated field by field (a tuple becomes a list, as in torch).
 """
 import collections.abc
+import contextlib
 import copy
+import threading
 
 import numpy as np
 
@@ -21,17 +23,55 @@ def _is_str_or_object(dtype):
     return dtype.kind in "SaUO"
 
 
+_prefilled = threading.local()  # the batch buffer a DataLoader worker had samples written into
+
+
+def _in_place(a, row):
+    """True if ``a`` is the very memory of ``row`` (a view of it, nothing to copy)."""
+    return (isinstance(a, np.ndarray) and a.__array_interface__["data"][0] == row.__array_interface__["data"][0]
+            and a.shape == row.shape and a.strides == row.strides and a.dtype == row.dtype)
+
+
+def _batch_buffer(arrays, shape, dtype):
+    """The DataLoader's batch buffer (see prefilled_batch) when some of ``arrays`` already sit in
+    their rows of it, else None."""
+    buffer = getattr(_prefilled, "buffer", None)
+    if buffer is None or buffer.shape[1:] != tuple(shape) or buffer.dtype != dtype or len(arrays) > len(buffer):
+        return None
+    for k, a in enumerate(arrays):
+        a = a.array if isinstance(a, Tensor) else a
+        if _in_place(a, buffer[k]):
+            _prefilled.buffer = None  # used once: another field of the samples gets its own array
+            return buffer[:len(arrays)]
+    return None
+
+
+@contextlib.contextmanager
+def prefilled_batch(buffer):
+    """Within this block (in this thread), collate_arrays stacks samples into ``buffer`` (a
+    C-contiguous (N, ...) array) when samples already sit in their rows of it, and does not copy
+    those. The DataLoader has the fused transform path write sample k straight into buffer[k]."""
+    _prefilled.buffer = buffer
+    try:
+        yield
+    finally:
+        _prefilled.buffer = None
+
+
 def collate_arrays(arrays):
     """Stacks same-shaped ndarrays/Tensors along a new first axis into one contiguous array."""
     first = arrays[0]
     shape, dtype = first.shape, first.dtype
-    out = np.empty((len(arrays),) + tuple(shape), dtype=dtype)
+    out = _batch_buffer(arrays, shape, dtype)
+    if out is None:
+        out = np.empty((len(arrays),) + tuple(shape), dtype=dtype)
     for k, a in enumerate(arrays):
         a = a.array if isinstance(a, Tensor) else a
         if a.shape != shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
                                f"and {list(a.shape)} at entry {k}")
-        out[k] = a
+        if not _in_place(a, out[k]):
+            out[k] = a
     return out
 
 

@@ -28,6 +28,10 @@ How it works:
   skip warns (SkippedSampleWarning, naming index, file and error) and is recorded in
   ``loader.skipped_samples``; the batch is then shorter (a batch with no sample left is dropped).
   By default a bad sample raises.
+- With an ImageFolder (or Subsets/concatenations of them) whose transform takes the fused JPEG
+  path (resnetc.transforms.fused) and the default collate_fn, each sample is written straight
+  into its row of the batch array: no per-sample array and no copy in default_collate. The
+  batches are the same as without it.
 - Workers share the dataset object (nothing is copied), so ``__getitem__`` must be safe to call
   from several threads at once: ImageFolder is; a dataset holding one open file handle should keep
   one per thread (``threading.local()``, or ``get_worker_info().id``).
@@ -42,8 +46,10 @@ import warnings
 
 import numpy as np
 
-from resnetc.utils.data.collate import default_collate, default_convert
-from resnetc.utils.data.dataset import IterableDataset, sample_path
+from resnetc.tensor import Tensor
+from resnetc.transforms.fused import output_slot
+from resnetc.utils.data.collate import default_collate, default_convert, prefilled_batch
+from resnetc.utils.data.dataset import ConcatDataset, IterableDataset, Subset, sample_path
 from resnetc.utils.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 from resnetc.utils.random_state import lazy_sample_generator, philox_generator
 
@@ -433,6 +439,8 @@ class _BatchLoader:
         self._auto_collation = loader._auto_collation
         self._skip_errors = loader.skip_errors
         self._stop = threading.Event()
+        self._fill_in_place = (self._collate_fn is default_collate and self._auto_collation
+                               and _returns_transform_output(self._dataset))
 
     def __call__(self, indices, first_position):
         """Runs in a worker: loads and collates one batch; returns (batch, skipped samples)."""
@@ -441,17 +449,24 @@ class _BatchLoader:
             sample = self._fetch(indices, first_position, skipped)
             return (_SKIPPED if sample is _SKIPPED else self._collate_fn(sample)), skipped
         samples = []
+        buffer = None  # with the fused path: the batch's image array, filled sample by sample
         for k, index in enumerate(indices):
             if self._stop.is_set():
                 raise _Cancelled()
-            sample = self._fetch(index, first_position + k, skipped)
+            if buffer is None:
+                sample = self._fetch(index, first_position + k, skipped)
+            else:
+                with output_slot(buffer[len(samples)]):
+                    sample = self._fetch(index, first_position + k, skipped)
             if sample is not _SKIPPED:
                 samples.append(sample)
+                if buffer is None and self._fill_in_place:
+                    buffer = _batch_buffer_for(sample, len(indices))
         if not samples:
             return _SKIPPED, skipped
         try:
             # Batch-level randomness (e.g. a MixUp collate_fn) gets its own counter-based stream.
-            with lazy_sample_generator(self._seed, self._epoch, first_position, 2):
+            with lazy_sample_generator(self._seed, self._epoch, first_position, 2), prefilled_batch(buffer):
                 return self._collate_fn(samples), skipped
         except Exception as exc:
             _add_note(exc, f"in DataLoader collate_fn, batch of sample indices {list(indices)[:8]}"
@@ -473,6 +488,29 @@ class _BatchLoader:
                 _add_note(exc, f"in DataLoader {where}: sample index {index}"
                                f"{f' ({path})' if path else ''}, epoch {self._epoch}")
                 raise
+
+
+def _returns_transform_output(dataset):
+    """True for datasets whose item is (transform output, target) and that keep no reference to
+    it: DatasetFolder/ImageFolder with their own __getitem__, and Subsets/concatenations of them.
+    Their transform may then write into a row of the batch (the fused path's output_slot)."""
+    from resnetc.datasets.folder import DatasetFolder
+    if isinstance(dataset, Subset):
+        return _returns_transform_output(dataset.dataset)
+    if isinstance(dataset, ConcatDataset):
+        return all(_returns_transform_output(d) for d in dataset.datasets)
+    return isinstance(dataset, DatasetFolder) and type(dataset).__getitem__ is DatasetFolder.__getitem__
+
+
+def _batch_buffer_for(sample, batch_size):
+    """An empty float32 (batch_size, 3, H, W) array if the sample's image is a (3, H, W) float32
+    Tensor (as the fused path makes), else None."""
+    image = sample[0] if isinstance(sample, (tuple, list)) and sample else sample
+    if isinstance(image, Tensor):
+        array = image.array
+        if array.dtype == np.float32 and array.ndim == 3 and array.shape[0] == 3:
+            return np.empty((batch_size,) + array.shape, np.float32)
+    return None
 
 
 def _iterable_batches(loader, epoch):

@@ -1,4 +1,5 @@
-"""Test images are generated here (no binary files in the repository)."""
+"""Test images, generated here (no binary files in the repository); used by tests/image and
+tests/transforms."""
 import io
 
 import numpy as np
