@@ -26,7 +26,15 @@ def keep_freed_memory():
     return all(accepted)
 
 
+# libgomp's spin before a waiting thread sleeps: ~20k polls (well under a millisecond) cover the
+# gaps between back-to-back kernels, then the core is free for DataLoader threads and Python.
+# (OMP_WAIT_POLICY=PASSIVE, no spin at all, measured 5-6% slower per ResNet50 training step;
+# libgomp's default, 300k polls, is as fast but keeps the core busy 15x longer.)
+_SPIN_COUNT = "20000"
+
+
 def configure_runtime():
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["GOMP_SPINCOUNT"] = _SPIN_COUNT
     if os.environ.get("RESNETC_KEEP_FREED_MEMORY", "1") != "0":
         keep_freed_memory()

@@ -260,7 +260,9 @@ class Tensor:
                 raise ValueError(f"gradient has shape {gradient.shape}, expected {self.shape}")
         order = self._topological_order()
         grads = {id(self): gradient}
-        for tensor in order:
+        for position, tensor in enumerate(order):
+            if not retain_graph:
+                order[position] = None  # with the node's inputs dropped below, frees activations as we go
             grad = grads.pop(id(tensor), None)
             if grad is None:
                 continue
@@ -281,7 +283,10 @@ class Tensor:
                     grads[id(x)] = g
             x = g = None  # the loop's last gradient must not look shared to _sole_reference
             if not retain_graph:
-                tensor._node = (inputs, None)
+                # The graph below stays reachable only through tensors still to be processed, so
+                # each activation is freed once the backwards that use it have run (as torch
+                # frees saved tensors), instead of all living until backward() returns.
+                tensor._node = ((), None)
 
     def _accumulate_grad(self, grad, owned=False):
         """`owned`: nothing else references `grad` (see _sole_reference), so the first

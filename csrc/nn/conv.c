@@ -96,7 +96,8 @@ void rc_col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_shap
  * Images are processed in chunks of `chunk_images` side by side in the column buffer, so that a
  * small feature map (7x7 = 49 columns) still gives the GEMM a wide N (>= 512 columns); the
  * chunk's output then goes through a scratch (K, chunk*OH*OW) matrix. Threads either take
- * contiguous image ranges (serial GEMMs inside) or share each GEMM. */
+ * image ranges (serial GEMMs inside; forward and backward-data hand them out dynamically, the
+ * weight gradient statically so its sum order is fixed) or share each GEMM. */
 enum { TARGET_COLUMNS = 512 };
 
 static int64_t chunk_images(const rc_conv2d_shape *s, int64_t images) {
@@ -109,6 +110,18 @@ static int64_t chunk_images(const rc_conv2d_shape *s, int64_t images) {
 static int images_in_parallel(int64_t n) {
     int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
     return threads > 1 && (n % threads == 0 || n >= 4 * threads);
+}
+
+/* Work items for threads that share out whole images: ranges of `per_item` images, as many as
+ * possible while each still fills a chunk (TARGET_COLUMNS), so that a thread slowed down (by
+ * another process on its core) is made up for by the others taking more items. Per-image
+ * results do not depend on which thread computes them, so the split stays deterministic. */
+static int64_t images_per_item(const rc_conv2d_shape *s, int threads) {
+    int64_t n = s->n, min_images = chunk_images(s, n);
+    int64_t items = n / min_images;
+    if (items < threads) items = threads;
+    items = items / threads * threads; /* whole rounds: no thread idles on the last one */
+    return (n + items - 1) / items;
 }
 
 /* Copies chunk images' (K, OHW) planes to/from a (K, nb*OHW) matrix. */
@@ -175,10 +188,11 @@ rc_status rc_conv2d_forward(float *out, const float *inp, const float *weight, c
         return RC_OK;
     }
     if (!images_in_parallel(s->n)) return forward_images(out, inp, weight, bias, s, 0, s->n);
-#pragma omp parallel
-    {
-        int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        RECORD(status, forward_images(out, inp, weight, bias, s, s->n * t / nt, s->n * (t + 1) / nt));
+    const int64_t per_item = images_per_item(s, omp_get_max_threads());
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t n0 = 0; n0 < s->n; n0 += per_item) {
+        int64_t n1 = n0 + per_item < s->n ? n0 + per_item : s->n;
+        RECORD(status, forward_images(out, inp, weight, bias, s, n0, n1));
     }
     return status;
 }
@@ -233,11 +247,11 @@ static rc_status backward_data(float *dinp, const float *dout, const float *weig
         return RC_OK;
     }
     if (!images_in_parallel(s->n)) return backward_data_images(dinp, dout, weight, s, 0, s->n, overwrite);
-#pragma omp parallel
-    {
-        int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        RECORD(status, backward_data_images(dinp, dout, weight, s, s->n * t / nt, s->n * (t + 1) / nt,
-                                            overwrite));
+    const int64_t per_item = images_per_item(s, omp_get_max_threads());
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t n0 = 0; n0 < s->n; n0 += per_item) {
+        int64_t n1 = n0 + per_item < s->n ? n0 + per_item : s->n;
+        RECORD(status, backward_data_images(dinp, dout, weight, s, n0, n1, overwrite));
     }
     return status;
 }

@@ -9,8 +9,10 @@
  * convolutions (groups == C) skip the GEMM in forward and backward-data (conv_depthwise.c).
  * Small feature maps are unfolded a chunk of images at a time, side by side, so the GEMM's N
  * stays >= 512 (a 7x7 map alone would give N = 49).
- * Threads take contiguous ranges of images (one column buffer each, serial GEMMs) when the
- * batch splits evenly over them; otherwise images run in order and each GEMM is parallel.
+ * Threads take ranges of images (one column buffer each, serial GEMMs) when the batch splits
+ * evenly over them (forward and backward-data hand the ranges out dynamically, so a thread
+ * slowed by another process is covered; the weight gradient keeps a fixed split so its sums
+ * are reproducible); otherwise images run in order and each GEMM is parallel.
  * Scratch (column buffers, chunk outputs) is per-thread and reused across calls. */
 #ifndef RESNETC_NN_CONV_H
 #define RESNETC_NN_CONV_H

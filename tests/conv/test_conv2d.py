@@ -93,6 +93,22 @@ def test_conv2d_thread_splits_agree(rng, threads, batch):
     assert rel_err(bs.grad.array, bt.grad) <= RTOL
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("hw,batch", [(24, 12), (13, 12), (7, 24)])
+def test_conv2d_images_handed_out_dynamically_agree(rng, threads, hw, batch):
+    # Batches that split into several work items per thread (one image of a 24x24 map, chunks
+    # of 3 images of 13x13, 11 of 7x7): every image and chunk must land in its own place.
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(threads)
+    try:
+        (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, batch, 4, hw, hw, 6, (3, 3), 1, 1, 1, 1, True)
+    finally:
+        resnetc.set_num_threads(previous)
+    assert rel_err(ys.array, yt) <= RTOL
+    assert rel_err(xs.grad.array, xt.grad) <= RTOL
+    assert rel_err(ws.grad.array, wtt.grad) <= RTOL
+
+
 def test_conv2d_skips_input_gradient_when_not_needed(rng):
     (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, 2, 3, 8, 8, 4, (3, 3), 2, 1, 1, 1, True,
                                                    need_input=False)

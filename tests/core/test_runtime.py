@@ -22,17 +22,19 @@ print(held, rss())
 
 
 def run(code, **env):
-    full = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "RESNETC_KEEP_FREED_MEMORY")}
+    full = {k: v for k, v in os.environ.items()
+            if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "RESNETC_KEEP_FREED_MEMORY")}
     full.update(env)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True, text=True,
                          check=True)
     return out.stdout.split()
 
 
-def test_omp_wait_policy_defaults_to_passive_but_a_users_choice_stays():
-    code = "import os, resnetc; print(os.environ['OMP_WAIT_POLICY'])"
-    assert run(code) == ["PASSIVE"]
-    assert run(code, OMP_WAIT_POLICY="ACTIVE") == ["ACTIVE"]
+def test_openmp_threads_spin_briefly_unless_the_user_chose_a_wait_policy():
+    code = "import os, resnetc; print(os.environ.get('OMP_WAIT_POLICY', '-'), os.environ.get('GOMP_SPINCOUNT', '-'))"
+    assert run(code) == ["-", "20000"]
+    assert run(code, OMP_WAIT_POLICY="PASSIVE") == ["PASSIVE", "-"]
+    assert run(code, GOMP_SPINCOUNT="5") == ["-", "5"]
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc" or not os.path.exists("/proc/self/statm"),

@@ -154,3 +154,25 @@ def test_a_user_gradient_is_not_aliased_into_a_leafs_grad():
     upstream = np.ones(3, np.float32)
     leaf.backward(upstream)
     assert not np.shares_memory(leaf.grad.array, upstream)
+
+
+@pytest.mark.parametrize("retain_graph", [False, True])
+def test_backward_frees_each_activation_once_the_backwards_using_it_ran(retain_graph):
+    # Peak memory: an activation must not live until backward() returns (torch frees saved
+    # tensors as it goes), unless the graph is retained.
+    leaf = Tensor(np.ones(4, np.float32), requires_grad=True)
+    seen = {}
+
+    def first_backward(g):
+        seen["second_alive_then"] = seen["second"]() is not None
+        return (g,)
+
+    def build():
+        first = record(np.ones(4, np.float32), (leaf,), first_backward)
+        second_array = np.ones(4, np.float32)
+        seen["second"] = weakref.ref(second_array)
+        return record(second_array, (first,), lambda g: (g,)).sum()
+
+    build().backward(retain_graph=retain_graph)
+    assert seen["second_alive_then"] is retain_graph
+    np.testing.assert_array_equal(leaf.grad.array, np.ones(4, np.float32))
