@@ -17,7 +17,7 @@ void rc_relu_backward(float *dinp, const float *dout, const float *out, int64_t 
 #pragma omp parallel for simd schedule(static) if (n >= RC_PARALLEL_MIN)
     for (int64_t i = 0; i < n; i++) {
         float o = out[i], d = dout[i];
-        dinp[i] = o > 0.0f ? d : 0.0f;
+        dinp[i] = o <= 0.0f ? 0.0f : d; /* a NaN output passes the gradient, as torch's threshold_backward */
     }
 }
 

@@ -9,7 +9,7 @@ void rc_relu_forward(float *out,       // (n)
                      const float *inp, // (n)
                      int64_t n);
 
-/* dinp = dout where out > 0, else 0: the mask comes from the forward's output, so the
+/* dinp = 0 where out <= 0, else dout (NaN outputs pass it, as in torch): the mask comes from the forward's output, so the
  * input need not be kept (and in-place ReLU works). Overwrites dinp; may alias dout. */
 void rc_relu_backward(float *dinp,       // (n)
                       const float *dout, // (n)

@@ -19,6 +19,15 @@ def test_relu_large_input_runs_parallel_path(rng):
     run_both(F.relu, TF.relu, [x], rtol=0, atol=0)
 
 
+def test_relu_backward_passes_the_gradient_where_the_output_is_nan():
+    x = np.array([np.nan, -1.0, 0.0, 2.0], np.float32)
+    ours = resnetc.Tensor(x.copy(), requires_grad=True)
+    F.relu(ours).backward(np.full(4, 3.0, np.float32))
+    theirs = torch.tensor(x, requires_grad=True)
+    torch.relu(theirs).backward(torch.full((4,), 3.0))
+    np.testing.assert_array_equal(ours.grad.array, theirs.grad.numpy())
+
+
 def test_relu_keeps_nan():
     out = F.relu(np.array([np.nan, -1.0, 2.0], np.float32))
     assert np.isnan(out.array[0]) and out.array[1] == 0 and out.array[2] == 2
