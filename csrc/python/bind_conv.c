@@ -204,6 +204,19 @@ static PyObject *py_conv2d_forward(PyObject *self, PyObject *args) { return conv
 
 static PyObject *py_conv2d_forward_naive(PyObject *self, PyObject *args) { return conv2d_forward(args, 1); }
 
+/* With the input sizes and parameters of s set: takes K and the kernel size from the weight,
+ * completes the shape, and checks weight and grad_output against it. */
+static int check_backward_data(PyArrayObject *w, PyArrayObject *dy, rc_conv2d_shape *s) {
+    s->k = PyArray_DIM(w, 0), s->kh = PyArray_DIM(w, 2), s->kw = PyArray_DIM(w, 3);
+    if (init_conv_shape(s) < 0) return -1;
+    npy_intp wdims[4] = {s->k, s->c / s->groups, s->kh, s->kw};
+    npy_intp ydims[4] = {s->n, s->k, s->oh, s->ow};
+    if (rc_check_shape(w, "conv2d backward: weight", 4, wdims) < 0 ||
+        rc_check_shape(dy, "conv2d backward: grad_output", 4, ydims) < 0)
+        return -1;
+    return 0;
+}
+
 static PyObject *py_conv2d_backward_data(PyObject *self, PyObject *args) {
     PyObject *dy_obj, *w_obj, *shape_obj, *stride, *padding, *dilation;
     Py_ssize_t groups;
@@ -219,13 +232,7 @@ static PyObject *py_conv2d_backward_data(PyObject *self, PyObject *args) {
     PyArrayObject *dy = rc_check_array(dy_obj, "conv2d backward: grad_output", NPY_FLOAT32, 4);
     if (!dy) return NULL;
     s.n = xs[0], s.c = xs[1], s.h = xs[2], s.w = xs[3];
-    s.k = PyArray_DIM(w, 0), s.kh = PyArray_DIM(w, 2), s.kw = PyArray_DIM(w, 3);
-    if (init_conv_shape(&s) < 0) return NULL;
-    npy_intp wdims[4] = {s.k, s.c / s.groups, s.kh, s.kw};
-    npy_intp ydims[4] = {s.n, s.k, s.oh, s.ow};
-    if (rc_check_shape(w, "conv2d backward: weight", 4, wdims) < 0 ||
-        rc_check_shape(dy, "conv2d backward: grad_output", 4, ydims) < 0)
-        return NULL;
+    if (check_backward_data(w, dy, &s) < 0) return NULL;
     npy_intp xdims[4] = {s.n, s.c, s.h, s.w};
     PyArrayObject *dx = rc_new_array(4, xdims, NPY_FLOAT32, 0);
     if (!dx) return NULL;
@@ -254,13 +261,7 @@ static PyObject *py_conv2d_backward_data_accumulate(PyObject *self, PyObject *ar
     PyArrayObject *dy = w ? rc_check_array(dy_obj, "conv2d backward: grad_output", NPY_FLOAT32, 4) : NULL;
     if (!dy) return NULL;
     s.n = PyArray_DIM(dx, 0), s.c = PyArray_DIM(dx, 1), s.h = PyArray_DIM(dx, 2), s.w = PyArray_DIM(dx, 3);
-    s.k = PyArray_DIM(w, 0), s.kh = PyArray_DIM(w, 2), s.kw = PyArray_DIM(w, 3);
-    if (init_conv_shape(&s) < 0) return NULL;
-    npy_intp wdims[4] = {s.k, s.c / s.groups, s.kh, s.kw};
-    npy_intp ydims[4] = {s.n, s.k, s.oh, s.ow};
-    if (rc_check_shape(w, "conv2d backward: weight", 4, wdims) < 0 ||
-        rc_check_shape(dy, "conv2d backward: grad_output", 4, ydims) < 0)
-        return NULL;
+    if (check_backward_data(w, dy, &s) < 0) return NULL;
     rc_status status;
     Py_BEGIN_ALLOW_THREADS
     status = rc_conv2d_backward_data(RC_DATA_F32(dx), RC_DATA_F32(dy), RC_DATA_F32(w), &s);
