@@ -1,6 +1,6 @@
 """Builds resnetc._C from csrc/.
 
-Every C file is compiled portably (-O3, no -march=native, no fast-math). Files whose name
+Every C file is compiled portably (-O3, baseline ISA only, no fast-math). Files whose name
 ends in _avx2.c or _avx512.c get that ISA's flags only for themselves; the code picks among
 them at run time by CPUID (csrc/core/cpu_features.c).
 """
