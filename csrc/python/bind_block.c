@@ -133,6 +133,13 @@ static PyObject *py_bottleneck_forward(PyObject *self, PyObject *args) {
     PyArrayObject *x = rc_check_array(x_obj, "bottleneck: input", NPY_FLOAT32, 4);
     block_args b;
     if (!x || parse_block(layers, x, &b) < 0) return NULL;
+    for (int i = 0; i < b.layers && !batch_stats; i++) {
+        if (!b.params.running_mean[i]) {
+            PyErr_Format(PyExc_ValueError, "bottleneck: %s needs running_mean and running_var to normalise "
+                         "without batch statistics", layer_names[i]);
+            return NULL;
+        }
+    }
     npy_intp dims[4];
     conv_out_dims(&b.shape.conv[RC_BLOCK_CONV3], dims);
     PyArrayObject *out = rc_new_array(4, dims, NPY_FLOAT32, 0);

@@ -193,3 +193,12 @@ def test_binding_checks_dtypes_and_vectors():
     bad_saved = (saved[0][:2], saved[1], saved[2])
     with pytest.raises(ValueError, match="saved conv output must be a tuple of 3"):
         _C.bottleneck_backward(out, out, np.zeros((2, 32, 5, 5), np.float32), args, bad_saved, True, True, True)
+
+
+def test_binding_requires_running_stats_without_batch_stats():
+    _, block = twin_blocks(*CONFIGS["identity"])
+    layers = layers_of(block)
+    layers[1].running_mean = layers[1].running_var = None
+    with pytest.raises(ValueError, match="conv2 needs running_mean and running_var"):
+        bottleneck(np.zeros((2, 32, 5, 5), np.float32), layers, False)
+    assert bottleneck(np.zeros((2, 32, 5, 5), np.float32), layers, True).shape == (2, 32, 5, 5)
