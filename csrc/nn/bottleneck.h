@@ -37,7 +37,7 @@ typedef struct {
 } rc_bottleneck_params;
 
 typedef struct {
-    float *y[RC_BLOCK_LAYERS];             /* conv outputs, (N, K, OH, OW) each */
+    float *y[RC_BLOCK_LAYERS];             /* conv outputs, (N, K, OH, OW) each; NULL: not kept */
     float *mean[RC_BLOCK_LAYERS];          /* (K) statistics the forward normalised with */
     float *var[RC_BLOCK_LAYERS];           /* (K) biased batch variance, or the running one */
 } rc_bottleneck_saved;
@@ -49,7 +49,8 @@ rc_status rc_bottleneck_check(const rc_bottleneck_shape *s);
 /* out (N, 4*planes, OH, OW) overwritten, x (N, C, H, W).
  * batch_stats: normalise with the batch statistics (written to saved->mean/var) and update the
  * running statistics that are not NULL; otherwise normalise with the running statistics
- * (copied to saved->mean/var). saved->y[*] are overwritten. */
+ * (copied to saved->mean/var). saved->y[*] are overwritten; when they are NULL (no backward will
+ * follow) the block computes in place in scratch and out. */
 rc_status rc_bottleneck_forward(float *out, const float *x, const rc_bottleneck_shape *s,
                                 const rc_bottleneck_params *p, const rc_bottleneck_saved *saved,
                                 int batch_stats);

@@ -111,7 +111,8 @@ static void conv_out_dims(const rc_conv2d_shape *s, npy_intp dims[4]) {
     dims[0] = s->n, dims[1] = s->k, dims[2] = s->oh, dims[3] = s->ow;
 }
 
-/* A tuple of `count` new float32 arrays; 4-D conv outputs when `conv_outputs`, else (K) vectors. */
+/* A tuple of one new float32 array per layer: its conv output's shape when `conv_outputs`, else
+ * its (K) channel vector. */
 static PyObject *new_arrays(const block_args *b, int conv_outputs, int zero) {
     PyObject *tuple = PyTuple_New(b->layers);
     for (int i = 0; tuple && i < b->layers; i++) {
