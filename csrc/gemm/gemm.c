@@ -15,7 +15,7 @@ static const rc_sgemm_config configs[] = {
      * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x1024x4 = 1 MiB in L2/L3 (NC 1024 measured
      * a little faster than 4080 on ResNet shapes: the block is packed and reread while warm). */
     [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
-                     rc_sgemm_pack_bt16_avx2},
+                     rc_sgemm_pack_bt16_avx2, rc_sgemm_pack_a6_avx2},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096},
 };
@@ -47,6 +47,9 @@ int rc_sgemm_force_config(const char *name) {
 }
 
 static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* 1 Mi floats (4 MiB): 2048 x 512 or 64 x 16384. */
+#define RC_KEEP_PACKED_A_MAX (1 << 20)
 
 #ifndef RC_NT_DOT_MAX_OUTPUTS
 #define RC_NT_DOT_MAX_OUTPUTS 12288
@@ -81,8 +84,17 @@ static inline __attribute__((always_inline)) void pack_a_tile(int trans_a, int64
     }
 }
 
-static void pack_a(int trans_a, int64_t mc, int64_t kc, float alpha, const float *a, int64_t lda,
-                   int mr, float *ap) {
+static void pack_a(const rc_sgemm_config *cfg, int trans_a, int64_t mc, int64_t kc, float alpha,
+                   const float *a, int64_t lda, float *ap) {
+    const int mr = cfg->mr;
+    if (!trans_a && cfg->pack_a) {
+        int64_t full = mc / mr;
+        cfg->pack_a(kc, full, alpha, a, lda, ap);
+        a += full * mr * lda;
+        ap += full * mr * kc;
+        mc -= full * mr;
+        if (mc == 0) return;
+    }
     switch (mr) {
     case 4: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 4, ap); break;
     case 6: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 6, ap); break;
@@ -187,7 +199,12 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
     /* Even K blocks (576 -> 3 x 192, not 256 + 256 + 64): a short last block would pay a full
      * C-tile load/store for little work. */
     const int64_t k_blocks = (k + cfg->kc - 1) / cfg->kc, kc_max = (k + k_blocks - 1) / k_blocks;
-    float *ap = rc_workspace(RC_WS_PACK_A, (size_t)(mc_max * kc_max));
+    /* When C has several column blocks and all of op(A) packs into a few MiB, A is packed once,
+     * during the first column block, instead of once per block: block (ic, pc) lives at
+     * ap + pc * m_pad + ic * kc. */
+    const int64_t m_pad = (m + mr - 1) / mr * mr;
+    const int keep_a = n > cfg->nc && m_pad * k <= RC_KEEP_PACKED_A_MAX;
+    float *ap = rc_workspace(RC_WS_PACK_A, (size_t)(keep_a ? m_pad * k : mc_max * kc_max));
     float *bp = rc_workspace(RC_WS_PACK_B, (size_t)(kc_max * nc_max));
     if (!ap || !bp) return RC_ERR_NOMEM;
     float scratch[32 * 32] __attribute__((aligned(64)));
@@ -210,13 +227,14 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
             for (int64_t ic = 0; ic < m; ic += cfg->mc) {
                 int64_t mc = min64(cfg->mc, m - ic);
                 const float *asrc = trans_a ? a + pc * lda + ic : a + ic * lda + pc;
-                pack_a(trans_a, mc, kc, alpha, asrc, lda, mr, ap);
+                float *ablock = keep_a ? ap + pc * m_pad + ic * kc : ap;
+                if (!keep_a || jc == 0) pack_a(cfg, trans_a, mc, kc, alpha, asrc, lda, ablock);
                 for (int64_t jr = 0; jr < nc; jr += nr) {
                     int64_t cols = min64(nr, nc - jr);
                     const float *bpanel = bp + jr * kc;
                     for (int64_t ir = 0; ir < mc; ir += mr) {
                         int64_t rows = min64(mr, mc - ir);
-                        const float *apanel = ap + ir * kc;
+                        const float *apanel = ablock + ir * kc;
                         float *ctile = c + (ic + ir) * ldc + jc + jr;
                         if (rows == mr && cols == nr) {
                             cfg->kernel(kc, apanel, bpanel, beta_pc, ctile, ldc);

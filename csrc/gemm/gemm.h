@@ -54,12 +54,19 @@ typedef void (*rc_sgemm_ukernel)(int64_t k, const float *a, const float *b, floa
 typedef void (*rc_sgemm_pack_bt)(int64_t kc, int64_t panels, const float *b, int64_t ldb,
                                  float *bp);
 
+/* Optional ISA-specific packer of a row-major A (not transposed): `panels` full MR-tall
+ * panels of rows [0, panels*MR) x columns [0, kc), scaled by alpha, into ap (panel q at
+ * ap + q*MR*kc). */
+typedef void (*rc_sgemm_pack_a)(int64_t kc, int64_t panels, float alpha, const float *a,
+                                int64_t lda, float *ap);
+
 typedef struct {
     rc_sgemm_ukernel kernel;
     const char *name;
     int mr, nr;      /* register tile */
     int mc, kc, nc;  /* cache blocks: A block MC x KC in L2, B block KC x NC in L3, B panel in L1 */
     rc_sgemm_pack_bt pack_bt; /* NULL: the portable packer */
+    rc_sgemm_pack_a pack_a;   /* NULL: the portable packer */
 } rc_sgemm_config;
 
 /* The microkernel and blocking used for the active ISA (rc_isa_active()), unless a test
@@ -77,6 +84,8 @@ void rc_sgemm_ukernel_generic_14x32(int64_t k, const float *a, const float *b, f
                                     float *c, int64_t ldc);
 void rc_sgemm_ukernel_avx2_6x16(int64_t k, const float *a, const float *b, float beta, float *c,
                                 int64_t ldc);
+void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t panels, float alpha, const float *a, int64_t lda,
+                           float *ap);
 void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
 void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, float beta, float *c,
                                    int64_t ldc);

@@ -41,3 +41,29 @@ void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t
         }
     }
 }
+
+/* Row-major A into MR = 6 panels: 8 columns of the 6 rows are transposed in registers (two
+ * zero rows pad the 8 x 8 block), then each column's 6 values are stored as 4 + 2. The
+ * portable packer gathers one float at a time from 6 row streams. */
+void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t panels, float alpha, const float *a, int64_t lda,
+                           float *ap) {
+    const __m256 scale = _mm256_set1_ps(alpha);
+    for (int64_t q = 0; q < panels; q++) {
+        const float *src = a + q * 6 * lda;
+        float *dst = ap + q * 6 * kc;
+        int64_t p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 6; i++) r[i] = _mm256_mul_ps(scale, _mm256_loadu_ps(src + i * lda + p));
+            r[6] = r[7] = _mm256_setzero_ps();
+            transpose8(r);
+            for (int j = 0; j < 8; j++) {
+                float *col = dst + (p + j) * 6;
+                _mm_storeu_ps(col, _mm256_castps256_ps128(r[j]));
+                _mm_storel_pi((__m64 *)(col + 4), _mm256_extractf128_ps(r[j], 1));
+            }
+        }
+        for (; p < kc; p++)
+            for (int i = 0; i < 6; i++) dst[p * 6 + i] = alpha * src[i * lda + p];
+    }
+}
