@@ -183,11 +183,32 @@ static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc, con
     add_bias_tile(c, ldc, m, n, bias, kind);
 }
 
-/* One thread's GEMM on its block of C; bias already offset to the block. */
+/* K split into even blocks (576 -> 3 x 192, not 256 + 256 + 64): a short last block would pay
+ * a full C-tile load/store for little work. */
+static int64_t k_block_size(const rc_sgemm_config *cfg, int64_t k) {
+    const int64_t k_blocks = (k + cfg->kc - 1) / cfg->kc;
+    return (k + k_blocks - 1) / k_blocks;
+}
+
+/* All of op(A) packed, block by block: block (ic, pc) lives at ap + pc * m_pad + ic * kc,
+ * where m_pad is m rounded up to whole MR panels. */
+static void pack_a_blocks(const rc_sgemm_config *cfg, int trans_a, int64_t m, int64_t k,
+                          float alpha, const float *a, int64_t lda, float *ap) {
+    const int64_t m_pad = (m + cfg->mr - 1) / cfg->mr * cfg->mr, kc_max = k_block_size(cfg, k);
+    for (int64_t pc = 0; pc < k; pc += kc_max) {
+        int64_t kc = min64(kc_max, k - pc);
+        for (int64_t ic = 0; ic < m; ic += cfg->mc)
+            pack_a(cfg, trans_a, min64(cfg->mc, m - ic), kc, alpha,
+                   trans_a ? a + pc * lda + ic : a + ic * lda + pc, lda, ap + pc * m_pad + ic * kc);
+    }
+}
+
+/* One thread's GEMM on its block of C; bias already offset to the block. packed_a, if not
+ * NULL, is all of op(A) laid out by pack_a_blocks. */
 static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans_b, int64_t m,
                               int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                               const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
-                              const float *bias, rc_gemm_bias bias_kind) {
+                              const float *bias, rc_gemm_bias bias_kind, const float *packed_a) {
     if (m <= 0 || n <= 0) return RC_OK;
     if (k <= 0 || alpha == 0.0f) {
         scale_c(m, n, beta, c, ldc, bias, bias_kind);
@@ -196,17 +217,19 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
     const int mr = cfg->mr, nr = cfg->nr;
     const int64_t mc_max = min64(cfg->mc, (m + mr - 1) / mr * mr);
     const int64_t nc_max = min64(cfg->nc, (n + nr - 1) / nr * nr);
-    /* Even K blocks (576 -> 3 x 192, not 256 + 256 + 64): a short last block would pay a full
-     * C-tile load/store for little work. */
-    const int64_t k_blocks = (k + cfg->kc - 1) / cfg->kc, kc_max = (k + k_blocks - 1) / k_blocks;
-    /* When C has several column blocks and all of op(A) packs into a few MiB, A is packed once,
-     * during the first column block, instead of once per block: block (ic, pc) lives at
-     * ap + pc * m_pad + ic * kc. */
-    const int64_t m_pad = (m + mr - 1) / mr * mr;
-    const int keep_a = n > cfg->nc && m_pad * k <= RC_KEEP_PACKED_A_MAX;
-    float *ap = rc_workspace(RC_WS_PACK_A, (size_t)(keep_a ? m_pad * k : mc_max * kc_max));
+    const int64_t kc_max = k_block_size(cfg, k), m_pad = (m + mr - 1) / mr * mr;
+    float *ap = NULL;
+    if (!packed_a && n > cfg->nc && m_pad * k <= RC_KEEP_PACKED_A_MAX) {
+        /* Several column blocks of C, and all of op(A) fits in a few MiB: pack it once, not
+         * once per column block. */
+        if (!(ap = rc_workspace(RC_WS_PACK_A, (size_t)(m_pad * k)))) return RC_ERR_NOMEM;
+        pack_a_blocks(cfg, trans_a, m, k, alpha, a, lda, ap);
+        packed_a = ap;
+    } else if (!packed_a && !(ap = rc_workspace(RC_WS_PACK_A, (size_t)(mc_max * kc_max)))) {
+        return RC_ERR_NOMEM;
+    }
     float *bp = rc_workspace(RC_WS_PACK_B, (size_t)(kc_max * nc_max));
-    if (!ap || !bp) return RC_ERR_NOMEM;
+    if (!bp) return RC_ERR_NOMEM;
     float scratch[32 * 32] __attribute__((aligned(64)));
 
     for (int64_t jc = 0; jc < n; jc += cfg->nc) {
@@ -226,9 +249,12 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
             }
             for (int64_t ic = 0; ic < m; ic += cfg->mc) {
                 int64_t mc = min64(cfg->mc, m - ic);
-                const float *asrc = trans_a ? a + pc * lda + ic : a + ic * lda + pc;
-                float *ablock = keep_a ? ap + pc * m_pad + ic * kc : ap;
-                if (!keep_a || jc == 0) pack_a(cfg, trans_a, mc, kc, alpha, asrc, lda, ablock);
+                const float *ablock = ap;
+                if (packed_a)
+                    ablock = packed_a + pc * m_pad + ic * kc;
+                else
+                    pack_a(cfg, trans_a, mc, kc, alpha, trans_a ? a + pc * lda + ic : a + ic * lda + pc,
+                           lda, ap);
                 for (int64_t jr = 0; jr < nc; jr += nr) {
                     int64_t cols = min64(nr, nc - jr);
                     const float *bpanel = bp + jr * kc;
@@ -341,6 +367,44 @@ static rc_status sgemm_nt_dot(int64_t m, int64_t n, int64_t k, float alpha, cons
     return status;
 }
 
+/* Few outputs, a long reduction, both operands' rows along K: dot products beat packing both
+ * operands to use each element a few times. */
+static int takes_dot_route(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha) {
+    return !trans_a && trans_b && k >= 64 && alpha != 0.0f && m * n <= RC_NT_DOT_MAX_OUTPUTS &&
+           !forced;
+}
+
+/* A narrow C (e.g. N = 49 for a 7x7 feature map against NR = 16) wastes most of its last
+ * column of tiles. Then C^T = op(B)^T op(A)^T is computed into scratch, whose wide side is now
+ * N-tiled, and transposed into C: an extra M*N copy against an M*N*K product. */
+static int takes_transposed_route(const rc_sgemm_config *cfg, int64_t m, int64_t n, int64_t k) {
+    return k >= 32 && tile_use(n, m, cfg->mr, cfg->nr) > 1.15 * tile_use(m, n, cfg->mr, cfg->nr);
+}
+
+size_t rc_sgemm_packed_a_floats(int64_t m, int64_t k) {
+    const rc_sgemm_config *cfg = rc_sgemm_active_config();
+    return (size_t)((m + cfg->mr - 1) / cfg->mr * cfg->mr * k);
+}
+
+void rc_sgemm_pack_a_all(float *panels, int trans_a, int64_t m, int64_t k, float alpha,
+                         const float *a, int64_t lda) {
+    if (m > 0 && k > 0) pack_a_blocks(rc_sgemm_active_config(), trans_a, m, k, alpha, a, lda, panels);
+}
+
+rc_status rc_sgemm_prepacked(const float *panels, int trans_a, int trans_b, int64_t m, int64_t n,
+                             int64_t k, float alpha, const float *a, int64_t lda, const float *b,
+                             int64_t ldb, float beta, float *c, int64_t ldc, const float *bias,
+                             rc_gemm_bias bias_kind) {
+    if (m < 0 || n < 0 || k < 0) return RC_ERR_ARGUMENT;
+    const rc_sgemm_config *cfg = rc_sgemm_active_config();
+    if (!panels || takes_dot_route(trans_a, trans_b, m, n, k, alpha) ||
+        takes_transposed_route(cfg, m, n, k))
+        return rc_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
+                        bias_kind);
+    return sgemm_serial(cfg, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
+                        bias_kind, panels);
+}
+
 rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                    int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
@@ -348,16 +412,10 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
     if (m == 0 || n == 0) return RC_OK;
     const rc_sgemm_config *cfg = rc_sgemm_active_config();
 
-    /* Few outputs, a long reduction, both operands' rows along K: dot products beat packing
-     * both operands to use each element a few times. */
-    if (!trans_a && trans_b && k >= 64 && alpha != 0.0f && m * n <= RC_NT_DOT_MAX_OUTPUTS &&
-        !forced)
+    if (takes_dot_route(trans_a, trans_b, m, n, k, alpha))
         return sgemm_nt_dot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, bias_kind);
 
-    /* A narrow C (e.g. N = 49 for a 7x7 feature map against NR = 16) wastes most of its last
-     * column of tiles. Then compute C^T = op(B)^T op(A)^T into scratch, whose wide side is
-     * now N-tiled, and transpose it into C: an extra M*N copy against an M*N*K product. */
-    if (k >= 32 && tile_use(n, m, cfg->mr, cfg->nr) > 1.15 * tile_use(m, n, cfg->mr, cfg->nr)) {
+    if (takes_transposed_route(cfg, m, n, k)) {
         float *ct = rc_workspace(RC_WS_CT, (size_t)(m * n));
         if (!ct) return RC_ERR_NOMEM;
         if (beta != 0.0f) transpose_copy(ct, m, c, ldc, m, n);
@@ -382,7 +440,7 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
     if (threads > tiles) threads = (int)tiles;
     if (threads <= 1)
         return sgemm_serial(cfg, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
-                            bias, bias_kind);
+                            bias, bias_kind, NULL);
 
     rc_status status = RC_OK;
 #pragma omp parallel num_threads(threads)
@@ -395,13 +453,13 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
             const float *bsub = trans_b ? b + j0 * ldb : b + j0;
             const float *bias_sub = bias_kind == RC_GEMM_BIAS_COL ? bias + j0 : bias;
             s = sgemm_serial(cfg, trans_a, trans_b, m, j1 - j0, k, alpha, a, lda, bsub, ldb, beta,
-                             c + j0, ldc, bias_sub, bias_kind);
+                             c + j0, ldc, bias_sub, bias_kind, NULL);
         } else {
             int64_t i0 = first * cfg->mr, i1 = min64(last * cfg->mr, m);
             const float *asub = trans_a ? a + i0 : a + i0 * lda;
             const float *bias_sub = bias_kind == RC_GEMM_BIAS_ROW ? bias + i0 : bias;
             s = sgemm_serial(cfg, trans_a, trans_b, i1 - i0, n, k, alpha, asub, lda, b, ldb, beta,
-                             c + i0 * ldc, ldc, bias_sub, bias_kind);
+                             c + i0 * ldc, ldc, bias_sub, bias_kind, NULL);
         }
         if (s != RC_OK) {
 #pragma omp critical(rc_sgemm_status)

@@ -35,6 +35,21 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
                    const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                    int64_t ldc, const float *bias, rc_gemm_bias bias_kind);
 
+/* op(A) packed once for many products (a convolution's weights, reused over its images):
+ * rc_sgemm_pack_a_all fills `panels` (rc_sgemm_packed_a_floats(m, k) floats, 64-byte aligned)
+ * from op(A), scaled by alpha; rc_sgemm_prepacked then computes rc_sgemm's result with those
+ * panels instead of packing A, serially on the calling thread (its callers run in parallel
+ * over images). It takes the same arguments as rc_sgemm plus `panels`, packed from the same
+ * (trans_a, m, k, alpha, a) under the same active config; shapes that rc_sgemm routes
+ * elsewhere, or panels == NULL, go through rc_sgemm. */
+size_t rc_sgemm_packed_a_floats(int64_t m, int64_t k);
+void rc_sgemm_pack_a_all(float *panels, int trans_a, int64_t m, int64_t k, float alpha,
+                         const float *a, int64_t lda);
+rc_status rc_sgemm_prepacked(const float *panels, int trans_a, int trans_b, int64_t m, int64_t n,
+                             int64_t k, float alpha, const float *a, int64_t lda, const float *b,
+                             int64_t ldb, float beta, float *c, int64_t ldc, const float *bias,
+                             rc_gemm_bias bias_kind);
+
 /* The readable reference: triple loop in double accumulation, same contract as rc_sgemm. */
 void rc_sgemm_naive(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                     const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
@@ -94,7 +109,7 @@ void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, fl
  * Per-thread, grow-only, 64-byte aligned scratch buffers, so steady-state calls allocate
  * nothing. Each slot is independent; a thread's buffers live until rc_workspace_release()
  * (or process exit). Returns NULL when the allocation fails. */
-enum { RC_WS_PACK_A, RC_WS_PACK_B, RC_WS_CT, RC_WS_DOT, RC_WS_COL, RC_WS_OUT, RC_WS_ACCUM, RC_WS_SLOTS };
+enum { RC_WS_PACK_A, RC_WS_PACKED_WEIGHT, RC_WS_PACK_B, RC_WS_CT, RC_WS_DOT, RC_WS_COL, RC_WS_OUT, RC_WS_ACCUM, RC_WS_SLOTS };
 float *rc_workspace(int slot, size_t nfloats);
 void rc_workspace_release(void);
 /* Frees the calling thread's buffers and those of the OpenMP team it would start. */

@@ -146,9 +146,24 @@ static void scatter_planes(float *planes, const float *mat, int64_t nb, int64_t 
         }                                     \
     } while (0)
 
-/* Forward for images [n0, n1). */
+/* The weights of every group as GEMM operands packed once per call (rc_sgemm_pack_a_all), for
+ * all the images' GEMMs: op(A) is W_g (forward) or W_g^T (backward-data). Returns NULL when the
+ * workspace cannot grow; the GEMMs then pack the weights themselves. */
+static const float *pack_weights(const float *weight, int transpose, const rc_conv2d_shape *s) {
+    const int64_t g_out = s->k / s->groups, kdim = s->c / s->groups * s->kh * s->kw;
+    const int64_t m = transpose ? kdim : g_out, k = transpose ? g_out : kdim;
+    const size_t per_group = rc_sgemm_packed_a_floats(m, k);
+    float *panels = rc_workspace(RC_WS_PACKED_WEIGHT, per_group * (size_t)s->groups);
+    if (!panels) return NULL;
+    for (int64_t g = 0; g < s->groups; g++)
+        rc_sgemm_pack_a_all(panels + g * per_group, transpose, m, k, 1.0f, weight + g * g_out * kdim, kdim);
+    return panels;
+}
+
+/* Forward for images [n0, n1); packed_w is NULL or from pack_weights(weight, 0, s). */
 static rc_status forward_images(float *out, const float *inp, const float *weight,
-                                const float *bias, const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
+                                const float *packed_w, const float *bias,
+                                const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
     const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
     const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
     const int64_t nb_max = chunk_images(s, n1 - n0);
@@ -168,11 +183,13 @@ static rc_status forward_images(float *out, const float *inp, const float *weigh
             dst = rc_workspace(RC_WS_OUT, (size_t)(s->k * cols));
             if (!dst) return RC_ERR_NOMEM;
         }
+        const size_t per_group = rc_sgemm_packed_a_floats(g_out, kdim);
         for (int64_t g = 0; g < s->groups; g++) {
             gbias = bias ? bias + g * g_out : NULL;
-            rc_status st = rc_sgemm(0, 0, g_out, cols, kdim, 1.0f, weight + g * g_out * kdim, kdim,
-                                    bmat + g * kdim * cols, cols, 0.0f, dst + g * g_out * cols, cols,
-                                    gbias, gbias ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS);
+            rc_status st = rc_sgemm_prepacked(packed_w ? packed_w + g * per_group : NULL, 0, 0, g_out,
+                                              cols, kdim, 1.0f, weight + g * g_out * kdim, kdim,
+                                              bmat + g * kdim * cols, cols, 0.0f, dst + g * g_out * cols,
+                                              cols, gbias, gbias ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS);
             if (st != RC_OK) return st;
         }
         if (nb > 1) scatter_planes(out + n * s->k * ohw, dst, nb, s->k, ohw);
@@ -187,22 +204,24 @@ rc_status rc_conv2d_forward(float *out, const float *inp, const float *weight, c
         rc_conv2d_depthwise_forward(out, inp, weight, bias, s);
         return RC_OK;
     }
-    if (!images_in_parallel(s->n)) return forward_images(out, inp, weight, bias, s, 0, s->n);
+    if (!images_in_parallel(s->n)) return forward_images(out, inp, weight, NULL, bias, s, 0, s->n);
+    const float *packed_w = pack_weights(weight, 0, s);
     const int64_t per_item = images_per_item(s, omp_get_max_threads());
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t n0 = 0; n0 < s->n; n0 += per_item) {
         int64_t n1 = n0 + per_item < s->n ? n0 + per_item : s->n;
-        RECORD(status, forward_images(out, inp, weight, bias, s, n0, n1));
+        RECORD(status, forward_images(out, inp, weight, packed_w, bias, s, n0, n1));
     }
     return status;
 }
 
 /* Backward-data for images [n0, n1), accumulating into dinp (or overwriting it). */
 static rc_status backward_data_images(float *dinp, const float *dout, const float *weight,
-                                      const rc_conv2d_shape *s, int64_t n0, int64_t n1,
-                                      int overwrite) {
+                                      const float *packed_wt, const rc_conv2d_shape *s, int64_t n0,
+                                      int64_t n1, int overwrite) {
     const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
     const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
+    const size_t per_group = rc_sgemm_packed_a_floats(kdim, g_out);
     const int64_t nb_max = chunk_images(s, n1 - n0);
     for (int64_t n = n0; n < n1; n += nb_max) {
         int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
@@ -211,10 +230,11 @@ static rc_status backward_data_images(float *dinp, const float *dout, const floa
         if (nb == 1 && is_direct(s)) {
             /* The image is its own column matrix: W^T dout goes straight into it. */
             for (int64_t g = 0; g < s->groups; g++) {
-                rc_status st = rc_sgemm(1, 0, g_in, hw, g_out, 1.0f, weight + g * g_out * kdim, kdim,
-                                        dy + g * g_out * ohw, ohw, overwrite ? 0.0f : 1.0f,
-                                        dimg + g * g_in * hw, hw,
-                                        NULL, RC_GEMM_NO_BIAS);
+                /* kdim == g_in here, so the packed W_g^T serves this product too. */
+                rc_status st = rc_sgemm_prepacked(packed_wt ? packed_wt + g * per_group : NULL, 1, 0, g_in,
+                                                  hw, g_out, 1.0f, weight + g * g_out * kdim, kdim,
+                                                  dy + g * g_out * ohw, ohw, overwrite ? 0.0f : 1.0f,
+                                                  dimg + g * g_in * hw, hw, NULL, RC_GEMM_NO_BIAS);
                 if (st != RC_OK) return st;
             }
             continue;
@@ -228,9 +248,10 @@ static rc_status backward_data_images(float *dinp, const float *dout, const floa
         float *dcol = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * cols));
         if (!dcol) return RC_ERR_NOMEM;
         for (int64_t g = 0; g < s->groups; g++) {
-            rc_status st = rc_sgemm(1, 0, kdim, cols, g_out, 1.0f, weight + g * g_out * kdim, kdim,
-                                    dy + g * g_out * cols, cols, 0.0f, dcol + g * kdim * cols, cols,
-                                    NULL, RC_GEMM_NO_BIAS);
+            rc_status st = rc_sgemm_prepacked(packed_wt ? packed_wt + g * per_group : NULL, 1, 0, kdim,
+                                              cols, g_out, 1.0f, weight + g * g_out * kdim, kdim,
+                                              dy + g * g_out * cols, cols, 0.0f, dcol + g * kdim * cols,
+                                              cols, NULL, RC_GEMM_NO_BIAS);
             if (st != RC_OK) return st;
         }
         for (int64_t i = 0; i < nb; i++) col2im(dimg + i * s->c * hw, dcol + i * ohw, cols, s, overwrite);
@@ -246,12 +267,14 @@ static rc_status backward_data(float *dinp, const float *dout, const float *weig
         rc_conv2d_depthwise_backward_data(dinp, dout, weight, s);
         return RC_OK;
     }
-    if (!images_in_parallel(s->n)) return backward_data_images(dinp, dout, weight, s, 0, s->n, overwrite);
+    if (!images_in_parallel(s->n))
+        return backward_data_images(dinp, dout, weight, NULL, s, 0, s->n, overwrite);
+    const float *packed_wt = pack_weights(weight, 1, s);
     const int64_t per_item = images_per_item(s, omp_get_max_threads());
 #pragma omp parallel for schedule(dynamic, 1)
     for (int64_t n0 = 0; n0 < s->n; n0 += per_item) {
         int64_t n1 = n0 + per_item < s->n ? n0 + per_item : s->n;
-        RECORD(status, backward_data_images(dinp, dout, weight, s, n0, n1, overwrite));
+        RECORD(status, backward_data_images(dinp, dout, weight, packed_wt, s, n0, n1, overwrite));
     }
     return status;
 }
