@@ -34,16 +34,18 @@ static void valid_range(int64_t offset, int64_t stride, int64_t w, int64_t ow, i
     if (*hi < *lo) *hi = *lo;
 }
 
-void rc_im2col(float *col, int64_t ldcol, const float *img, const rc_conv2d_shape *s) {
-    const int64_t kk = s->kh * s->kw, rows = s->c * kk, ohw = s->oh * s->ow;
-#pragma omp parallel for schedule(static) if (!omp_in_parallel() && rows * ohw > 65536)
+/* im2col of output rows [oh0, oh1): col is (C*KH*KW, (oh1 - oh0)*OW) with row stride ldcol. */
+static void im2col_rows(float *col, int64_t ldcol, const float *img, const rc_conv2d_shape *s,
+                        int64_t oh0, int64_t oh1) {
+    const int64_t kk = s->kh * s->kw, rows = s->c * kk, cols = (oh1 - oh0) * s->ow;
+#pragma omp parallel for schedule(static) if (!omp_in_parallel() && rows * cols > 65536)
     for (int64_t r = 0; r < rows; r++) {
         int64_t c = r / kk, ki = (r % kk) / s->kw, kj = r % s->kw;
         const float *plane = img + c * s->h * s->w;
         int64_t col_off = kj * s->dilation_w - s->pad_w, lo, hi;
         valid_range(col_off, s->stride_w, s->w, s->ow, &lo, &hi);
-        for (int64_t oh = 0; oh < s->oh; oh++) {
-            float *dst = col + r * ldcol + oh * s->ow;
+        for (int64_t oh = oh0; oh < oh1; oh++) {
+            float *dst = col + r * ldcol + (oh - oh0) * s->ow;
             int64_t ih = oh * s->stride_h - s->pad_h + ki * s->dilation_h;
             if (ih < 0 || ih >= s->h) {
                 memset(dst, 0, (size_t)s->ow * sizeof(float));
@@ -52,11 +54,17 @@ void rc_im2col(float *col, int64_t ldcol, const float *img, const rc_conv2d_shap
             const float *src = plane + ih * s->w + col_off;
             for (int64_t ow = 0; ow < lo; ow++) dst[ow] = 0.0f;
             if (s->stride_w == 1) memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
+            else if (s->stride_w == 2) /* a constant stride: vectorised with shuffles */
+                for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[2 * ow];
             else
                 for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * s->stride_w];
             for (int64_t ow = hi; ow < s->ow; ow++) dst[ow] = 0.0f;
         }
     }
+}
+
+void rc_im2col(float *col, int64_t ldcol, const float *img, const rc_conv2d_shape *s) {
+    im2col_rows(col, ldcol, img, s, 0, s->oh);
 }
 
 /* col2im; with `overwrite`, each plane is zeroed just before its rows land in it (in cache),
@@ -81,6 +89,8 @@ static void col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_
                     const float *src = rowp + oh * s->ow;
                     if (s->stride_w == 1)
                         for (int64_t ow = lo; ow < hi; ow++) dst[ow] += src[ow];
+                    else if (s->stride_w == 2) /* a constant stride: vectorised with shuffles */
+                        for (int64_t ow = lo; ow < hi; ow++) dst[2 * ow] += src[ow];
                     else
                         for (int64_t ow = lo; ow < hi; ow++) dst[ow * s->stride_w] += src[ow];
                 }
@@ -160,6 +170,43 @@ static const float *pack_weights(const float *weight, int transpose, const rc_co
     return panels;
 }
 
+/* Output rows per slab of one image's forward: a whole image's columns can outgrow L2 (7.2 MiB
+ * for a 3x3 conv of 64 channels at 56x56), so they are unfolded a slab of output rows at a
+ * time, small enough (SLAB_FLOATS) that im2col writes it and the GEMM packs it in cache, but
+ * wide enough (>= SLAB_COLUMNS) to keep the GEMM efficient. */
+enum { SLAB_FLOATS = 1 << 17, SLAB_COLUMNS = 256 };
+
+static int64_t slab_rows(const rc_conv2d_shape *s) {
+    const int64_t kdim = s->c * s->kh * s->kw;
+    int64_t rows = SLAB_FLOATS / (kdim * s->ow), min_rows = (SLAB_COLUMNS + s->ow - 1) / s->ow;
+    if (rows < min_rows) rows = min_rows;
+    return rows < s->oh ? rows : s->oh;
+}
+
+/* Forward of one image through slabs of output rows (see slab_rows). */
+static rc_status forward_slabs(float *out, const float *img, const float *weight,
+                               const float *packed_w, const float *bias, const rc_conv2d_shape *s) {
+    const int64_t g_out = s->k / s->groups, kdim = s->c / s->groups * s->kh * s->kw;
+    const int64_t ohw = s->oh * s->ow, rows_max = slab_rows(s);
+    const size_t per_group = rc_sgemm_packed_a_floats(g_out, kdim);
+    float *col = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * rows_max * s->ow));
+    if (!col) return RC_ERR_NOMEM;
+    for (int64_t oh0 = 0; oh0 < s->oh; oh0 += rows_max) {
+        int64_t oh1 = oh0 + rows_max < s->oh ? oh0 + rows_max : s->oh, cols = (oh1 - oh0) * s->ow;
+        im2col_rows(col, cols, img, s, oh0, oh1);
+        for (int64_t g = 0; g < s->groups; g++) {
+            const float *gbias = bias ? bias + g * g_out : NULL;
+            rc_status st = rc_sgemm_prepacked(packed_w ? packed_w + g * per_group : NULL, 0, 0, g_out,
+                                              cols, kdim, 1.0f, weight + g * g_out * kdim, kdim,
+                                              col + g * kdim * cols, cols, 0.0f,
+                                              out + g * g_out * ohw + oh0 * s->ow, ohw, gbias,
+                                              gbias ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS);
+            if (st != RC_OK) return st;
+        }
+    }
+    return RC_OK;
+}
+
 /* Forward for images [n0, n1); packed_w is NULL or from pack_weights(weight, 0, s). */
 static rc_status forward_images(float *out, const float *inp, const float *weight,
                                 const float *packed_w, const float *bias,
@@ -172,6 +219,11 @@ static rc_status forward_images(float *out, const float *inp, const float *weigh
         int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
         const float *img = inp + n * s->c * hw;
         const float *bmat = img;
+        if (nb == 1 && !is_direct(s) && slab_rows(s) < s->oh) {
+            rc_status st = forward_slabs(out + n * s->k * ohw, img, weight, packed_w, bias, s);
+            if (st != RC_OK) return st;
+            continue;
+        }
         if (!(nb == 1 && is_direct(s))) {
             float *col = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * cols));
             if (!col) return RC_ERR_NOMEM;
