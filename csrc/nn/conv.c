@@ -341,6 +341,26 @@ rc_status rc_conv2d_backward_data_overwrite(float *dinp, const float *dout, cons
     return backward_data(dinp, dout, weight, s, 1);
 }
 
+/* dweight += dout_n @ col_n^T for one image, through slabs of output rows (see slab_rows). */
+static rc_status weight_grad_slabs(float *dweight, const float *dy, const float *img,
+                                   const rc_conv2d_shape *s) {
+    const int64_t g_out = s->k / s->groups, kdim = s->c / s->groups * s->kh * s->kw;
+    const int64_t ohw = s->oh * s->ow, rows_max = slab_rows(s);
+    float *col = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * rows_max * s->ow));
+    if (!col) return RC_ERR_NOMEM;
+    for (int64_t oh0 = 0; oh0 < s->oh; oh0 += rows_max) {
+        int64_t oh1 = oh0 + rows_max < s->oh ? oh0 + rows_max : s->oh, cols = (oh1 - oh0) * s->ow;
+        im2col_rows(col, cols, img, s, oh0, oh1);
+        for (int64_t g = 0; g < s->groups; g++) {
+            rc_status st = rc_sgemm(0, 1, g_out, kdim, cols, 1.0f, dy + g * g_out * ohw + oh0 * s->ow, ohw,
+                                    col + g * kdim * cols, cols, 1.0f, dweight + g * g_out * kdim, kdim,
+                                    NULL, RC_GEMM_NO_BIAS);
+            if (st != RC_OK) return st;
+        }
+    }
+    return RC_OK;
+}
+
 /* dweight += sum over images [n0, n1) of dout_n @ col_n^T. */
 static rc_status weight_grad_images(float *dweight, const float *dout, const float *inp,
                                     const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
@@ -351,6 +371,11 @@ static rc_status weight_grad_images(float *dweight, const float *dout, const flo
         int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
         const float *img = inp + n * s->c * hw;
         const float *bmat = img, *dy = dout + n * s->k * ohw;
+        if (nb == 1 && !is_direct(s) && slab_rows(s) < s->oh) {
+            rc_status st = weight_grad_slabs(dweight, dy, img, s);
+            if (st != RC_OK) return st;
+            continue;
+        }
         if (!(nb == 1 && is_direct(s))) {
             float *col = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * cols));
             if (!col) return RC_ERR_NOMEM;
