@@ -67,26 +67,28 @@ void rc_im2col(float *col, int64_t ldcol, const float *img, const rc_conv2d_shap
     im2col_rows(col, ldcol, img, s, 0, s->oh);
 }
 
-/* col2im; with `overwrite`, each plane is zeroed just before its rows land in it (in cache),
- * which spares the caller a zero-fill pass over the whole gradient. */
+/* col2im of output rows [oh0, oh1) (col is (C*KH*KW, (oh1 - oh0)*OW), row stride ldcol). Rows
+ * [zero_lo, zero_hi) of each plane are zeroed just before the plane's rows land in it (in
+ * cache), which spares an overwriting caller a zero-fill pass over the whole gradient. */
 static void col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_shape *s,
-                   int overwrite) {
-    const int64_t kk = s->kh * s->kw, ohw = s->oh * s->ow;
+                   int64_t oh0, int64_t oh1, int64_t zero_lo, int64_t zero_hi) {
+    const int64_t kk = s->kh * s->kw, cols = (oh1 - oh0) * s->ow;
     /* One channel per iteration: all rows (c, ki, kj) that land in plane c, so no races. */
-#pragma omp parallel for schedule(static) if (!omp_in_parallel() && s->c * kk * ohw > 65536)
+#pragma omp parallel for schedule(static) if (!omp_in_parallel() && s->c * kk * cols > 65536)
     for (int64_t c = 0; c < s->c; c++) {
         float *plane = img + c * s->h * s->w;
-        if (overwrite) memset(plane, 0, (size_t)(s->h * s->w) * sizeof(float));
+        if (zero_hi > zero_lo)
+            memset(plane + zero_lo * s->w, 0, (size_t)((zero_hi - zero_lo) * s->w) * sizeof(float));
         for (int64_t ki = 0; ki < s->kh; ki++)
             for (int64_t kj = 0; kj < s->kw; kj++) {
                 const float *rowp = col + ((c * s->kh + ki) * s->kw + kj) * ldcol;
                 int64_t col_off = kj * s->dilation_w - s->pad_w, lo, hi;
                 valid_range(col_off, s->stride_w, s->w, s->ow, &lo, &hi);
-                for (int64_t oh = 0; oh < s->oh; oh++) {
+                for (int64_t oh = oh0; oh < oh1; oh++) {
                     int64_t ih = oh * s->stride_h - s->pad_h + ki * s->dilation_h;
                     if (ih < 0 || ih >= s->h) continue;
                     float *dst = plane + ih * s->w + col_off;
-                    const float *src = rowp + oh * s->ow;
+                    const float *src = rowp + (oh - oh0) * s->ow;
                     if (s->stride_w == 1)
                         for (int64_t ow = lo; ow < hi; ow++) dst[ow] += src[ow];
                     else if (s->stride_w == 2) /* a constant stride: vectorised with shuffles */
@@ -99,7 +101,7 @@ static void col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_
 }
 
 void rc_col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_shape *s) {
-    col2im(img, col, ldcol, s, 0);
+    col2im(img, col, ldcol, s, 0, s->oh, 0, 0);
 }
 
 /* ------------------------------------------------------------------ scheduling
@@ -267,6 +269,35 @@ rc_status rc_conv2d_forward(float *out, const float *inp, const float *weight, c
     return status;
 }
 
+/* Backward-data of one image through slabs of output rows (see slab_rows), accumulating into
+ * dimg or overwriting it: then each slab first zeroes the input rows no earlier slab reached. */
+static rc_status backward_data_slabs(float *dimg, const float *dy, const float *weight,
+                                     const float *packed_wt, const rc_conv2d_shape *s,
+                                     int overwrite) {
+    const int64_t g_out = s->k / s->groups, kdim = s->c / s->groups * s->kh * s->kw;
+    const int64_t ohw = s->oh * s->ow, rows_max = slab_rows(s);
+    const size_t per_group = rc_sgemm_packed_a_floats(kdim, g_out);
+    float *dcol = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * rows_max * s->ow));
+    if (!dcol) return RC_ERR_NOMEM;
+    int64_t zeroed = 0; /* rows [0, zeroed) of every plane are written */
+    for (int64_t oh0 = 0; oh0 < s->oh; oh0 += rows_max) {
+        int64_t oh1 = oh0 + rows_max < s->oh ? oh0 + rows_max : s->oh, cols = (oh1 - oh0) * s->ow;
+        for (int64_t g = 0; g < s->groups; g++) {
+            rc_status st = rc_sgemm_prepacked(packed_wt ? packed_wt + g * per_group : NULL, 1, 0, kdim,
+                                              cols, g_out, 1.0f, weight + g * g_out * kdim, kdim,
+                                              dy + g * g_out * ohw + oh0 * s->ow, ohw, 0.0f,
+                                              dcol + g * kdim * cols, cols, NULL, RC_GEMM_NO_BIAS);
+            if (st != RC_OK) return st;
+        }
+        int64_t reach = overwrite ? (oh1 - 1) * s->stride_h - s->pad_h + (s->kh - 1) * s->dilation_h + 1 : 0;
+        if (reach > s->h) reach = s->h;
+        if (oh1 == s->oh && overwrite) reach = s->h; /* rows no window reaches are zero too */
+        col2im(dimg, dcol, cols, s, oh0, oh1, zeroed, reach > zeroed ? reach : zeroed);
+        if (reach > zeroed) zeroed = reach;
+    }
+    return RC_OK;
+}
+
 /* Backward-data for images [n0, n1), accumulating into dinp (or overwriting it). */
 static rc_status backward_data_images(float *dinp, const float *dout, const float *weight,
                                       const float *packed_wt, const rc_conv2d_shape *s, int64_t n0,
@@ -291,6 +322,11 @@ static rc_status backward_data_images(float *dinp, const float *dout, const floa
             }
             continue;
         }
+        if (nb == 1 && slab_rows(s) < s->oh) {
+            rc_status st = backward_data_slabs(dimg, dy, weight, packed_wt, s, overwrite);
+            if (st != RC_OK) return st;
+            continue;
+        }
         if (nb > 1) {
             float *gathered = rc_workspace(RC_WS_OUT, (size_t)(s->k * cols));
             if (!gathered) return RC_ERR_NOMEM;
@@ -306,7 +342,8 @@ static rc_status backward_data_images(float *dinp, const float *dout, const floa
                                               cols, NULL, RC_GEMM_NO_BIAS);
             if (st != RC_OK) return st;
         }
-        for (int64_t i = 0; i < nb; i++) col2im(dimg + i * s->c * hw, dcol + i * ohw, cols, s, overwrite);
+        for (int64_t i = 0; i < nb; i++)
+            col2im(dimg + i * s->c * hw, dcol + i * ohw, cols, s, 0, s->oh, 0, overwrite ? s->h : 0);
     }
     return RC_OK;
 }

@@ -247,12 +247,14 @@ static PyObject *py_conv2d_backward_data(PyObject *self, PyObject *args) {
     return (PyObject *)dx;
 }
 
-/* For tests of the accumulating C contract (the Python layer uses the overwriting one). */
-static PyObject *py_conv2d_backward_data_accumulate(PyObject *self, PyObject *args) {
+/* For tests of both C contracts into a given grad_input: accumulating (other C callers) and
+ * overwriting without reading it (what the Python layer uses, into a fresh array). */
+static PyObject *py_conv2d_backward_data_into(PyObject *self, PyObject *args) {
     PyObject *dx_obj, *dy_obj, *w_obj, *stride, *padding, *dilation;
     Py_ssize_t groups;
-    if (!PyArg_ParseTuple(args, "OOOOOOn:_conv2d_backward_data_accumulate", &dx_obj, &dy_obj, &w_obj, &stride,
-                          &padding, &dilation, &groups))
+    int overwrite;
+    if (!PyArg_ParseTuple(args, "OOOOOOnp:_conv2d_backward_data_into", &dx_obj, &dy_obj, &w_obj, &stride,
+                          &padding, &dilation, &groups, &overwrite))
         return NULL;
     rc_conv2d_shape s = {0};
     if (parse_conv_params(stride, padding, dilation, groups, &s) < 0) return NULL;
@@ -264,7 +266,8 @@ static PyObject *py_conv2d_backward_data_accumulate(PyObject *self, PyObject *ar
     if (check_backward_data(w, dy, &s) < 0) return NULL;
     rc_status status;
     Py_BEGIN_ALLOW_THREADS
-    status = rc_conv2d_backward_data(RC_DATA_F32(dx), RC_DATA_F32(dy), RC_DATA_F32(w), &s);
+    status = overwrite ? rc_conv2d_backward_data_overwrite(RC_DATA_F32(dx), RC_DATA_F32(dy), RC_DATA_F32(w), &s)
+                       : rc_conv2d_backward_data(RC_DATA_F32(dx), RC_DATA_F32(dy), RC_DATA_F32(w), &s);
     Py_END_ALLOW_THREADS
     if (rc_raise_status(status, "conv2d backward (input)") < 0) return NULL;
     Py_RETURN_NONE;
@@ -464,9 +467,9 @@ PyMethodDef rc_conv_methods[] = {
      "The direct seven-loop reference of conv2d_forward, same arguments."},
     {"conv2d_backward_data", py_conv2d_backward_data, METH_VARARGS,
      "conv2d_backward_data(grad_output, weight, input_shape, stride, padding, dilation, groups) -> grad_input"},
-    {"_conv2d_backward_data_accumulate", py_conv2d_backward_data_accumulate, METH_VARARGS,
-     "For tests: _conv2d_backward_data_accumulate(grad_input, grad_output, weight, stride, padding, dilation, "
-     "groups) adds the input gradient into grad_input in place."},
+    {"_conv2d_backward_data_into", py_conv2d_backward_data_into, METH_VARARGS,
+     "For tests: _conv2d_backward_data_into(grad_input, grad_output, weight, stride, padding, dilation, groups, "
+     "overwrite): accumulates into grad_input, or overwrites it without reading it."},
     {"conv2d_backward_weight", py_conv2d_backward_weight, METH_VARARGS,
      "conv2d_backward_weight(grad_output, input, weight_shape, stride, padding, dilation, groups, need_bias)"
      " -> (grad_weight, grad_bias|None)"},

@@ -37,6 +37,7 @@ CASES = [
     (2, 16, 40, 36, 8, (3, 3), 1, 1, 1, 1, True),
     (2, 16, 40, 36, 8, (3, 3), 1, 1, 1, 2, False),      # slabs, grouped
     (2, 3, 64, 64, 4, (7, 7), 2, 3, 1, 1, False),       # slabs of a stem-like conv (27 + 5 rows)
+    (2, 16, 66, 66, 4, (3, 3), 2, 0, 1, 1, False),      # slabs; no window reaches the last input row
 ]
 
 
@@ -245,8 +246,9 @@ def test_conv2d_matches_its_naive_reference(isa, rng, case):
 
 @pytest.mark.parametrize("case", CASES, ids=ids)
 def test_backward_data_overwrites_and_the_c_contract_still_accumulates(isa, rng, case):
-    # The Python layer gets the input gradient from the overwriting kernel (no zero-fill);
-    # rc_conv2d_backward_data, kept for other C callers, must still add into its output.
+    # The Python layer gets the input gradient from the overwriting kernel (no zero-fill), which
+    # must never read its output (NaNs there stay out); rc_conv2d_backward_data, kept for other
+    # C callers, must still add into its output.
     n, c, h, w, k, ks, s, p, d, g, _ = case
     s, p, d = (F._conv._pair(v, "t", "t") for v in (s, p, d))
     weight = rng.standard_normal((k, c // g) + ks).astype(np.float32)
@@ -259,5 +261,8 @@ def test_backward_data_overwrites_and_the_c_contract_still_accumulates(isa, rng,
     assert np.max(np.abs(fresh - reference)) <= RTOL * np.max(np.abs(reference))
     prior = rng.standard_normal(x_shape).astype(np.float32)
     summed = prior.copy()
-    resnetc._C._conv2d_backward_data_accumulate(summed, dy, weight, s, p, d, g)
+    resnetc._C._conv2d_backward_data_into(summed, dy, weight, s, p, d, g, False)
     np.testing.assert_allclose(summed, prior + fresh, rtol=1e-5, atol=1e-5)
+    stale = np.full(x_shape, np.nan, np.float32)
+    resnetc._C._conv2d_backward_data_into(stale, dy, weight, s, p, d, g, True)
+    np.testing.assert_array_equal(stale, fresh)
