@@ -1,5 +1,7 @@
 #include "nn/pool.h"
 
+#include "core/cpu_features.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -76,6 +78,9 @@ void rc_maxpool2d_forward(float *out, int64_t *indices, const float *inp, int64_
         inner_range(H, OH, 3, g->SH, g->PH, 1, &oh_lo, &oh_hi);
         inner_range(W, OW, 3, g->SW, g->PW, 1, &ow_lo, &ow_hi);
     }
+    // The AVX2 rows also take output 0 when padding clips it (fast implies padding <= 1).
+    const int avx2 = fast && (g->SW == 1 || g->SW == 2) && ow_hi >= 8 && W < ((int64_t)1 << 30) &&
+                     rc_isa_active() >= RC_ISA_AVX2;
 #pragma omp parallel for schedule(static)
     for (int64_t p = 0; p < P; p++) {
         const float *x = inp + p * H * W;
@@ -84,13 +89,18 @@ void rc_maxpool2d_forward(float *out, int64_t *indices, const float *inp, int64_
         for (int64_t oh = 0; oh < OH; oh++) {
             float *yr = y + oh * OW;
             int64_t *ir = idx + oh * OW;
-            if (!(fast && oh >= oh_lo && oh < oh_hi)) {
-                for (int64_t ow = 0; ow < OW; ow++) max_window(x, g, oh, ow, yr + ow, ir + ow);
-                continue;
+            const int64_t h0 = oh * g->SH - g->PH;
+            const int64_t hs = h0 > 0 ? h0 : 0, he = h0 + 3 < H ? h0 + 3 : H;  // rows inside the plane
+            int64_t lo = 0, hi = 0;  // the outputs of this row a 3x3 kernel computes
+            if (avx2 && he > hs) {
+                lo = 0, hi = ow_hi;
+                rc_maxpool2d_rows_3x3_avx2(x, W, g->SW, g->PW, hs, (int)(he - hs), lo, hi, yr, ir);
+            } else if (fast && oh >= oh_lo && oh < oh_hi) {
+                lo = ow_lo, hi = ow_hi;
+                max_rows_3x3(x, W, g->SW, g->PW, h0, lo, hi, yr, ir);
             }
-            for (int64_t ow = 0; ow < ow_lo; ow++) max_window(x, g, oh, ow, yr + ow, ir + ow);
-            max_rows_3x3(x, W, g->SW, g->PW, oh * g->SH - g->PH, ow_lo, ow_hi, yr, ir);
-            for (int64_t ow = ow_hi; ow < OW; ow++) max_window(x, g, oh, ow, yr + ow, ir + ow);
+            for (int64_t ow = 0; ow < lo; ow++) max_window(x, g, oh, ow, yr + ow, ir + ow);
+            for (int64_t ow = hi; ow < OW; ow++) max_window(x, g, oh, ow, yr + ow, ir + ow);
         }
     }
 }

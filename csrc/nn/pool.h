@@ -24,6 +24,14 @@ void rc_maxpool2d_forward(float *out,          // (P, OH, OW), P = N*C planes
                           const float *inp,    // (P, H, W)
                           int64_t P, const rc_pool2d_geom *g);
 
+/* Internal to max pooling (pool_avx2.c; call only when rc_isa_active() >= RC_ISA_AVX2):
+ * outputs [ow_lo, ow_hi) of one output row of 3x3, undilated windows of stride 1 or 2, over
+ * input rows [h0, h0 + rows) (1 to 3: the window's rows clipped to the plane). The windows'
+ * columns must lie inside the plane, except that output 0's may start at column -1 (padding 1).
+ * Needs ow_hi - ow_lo >= 8 and 2 * W < 2^31 (offsets within a window are int32 lanes). */
+void rc_maxpool2d_rows_3x3_avx2(const float *x, int64_t W, int64_t stride, int64_t pad, int64_t h0,
+                                int rows, int64_t ow_lo, int64_t ow_hi, float *y, int64_t *idx);
+
 /* Routes each output gradient to its argmax: dinp[indices] += dout. Accumulates into dinp
  * (zero it first for a plain gradient). Indices outside the plane are skipped: torch gives
  * them to windows that lie wholly in the padding (output -inf), whose gradient is lost. */

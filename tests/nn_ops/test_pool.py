@@ -22,7 +22,7 @@ MAX_CASES = [  # kernel, stride, padding, dilation, ceil_mode
 
 @pytest.mark.parametrize("k,s,p,d,ceil", MAX_CASES)
 @pytest.mark.parametrize("shape", [(2, 3, 9, 10), (3, 7, 8)])
-def test_max_pool2d_matches_torch(rng, k, s, p, d, ceil, shape):
+def test_max_pool2d_matches_torch(isa, rng, k, s, p, d, ceil, shape):
     x = rng.standard_normal(shape).astype(np.float32)
     run_both(lambda x: F.max_pool2d(x, k, s, p, d, ceil), lambda x: TF.max_pool2d(x, k, s, p, d, ceil), [x])
     _, idx = F.max_pool2d(x, k, s, p, d, ceil, return_indices=True)
@@ -30,7 +30,7 @@ def test_max_pool2d_matches_torch(rng, k, s, p, d, ceil, shape):
     np.testing.assert_array_equal(idx.array, tidx.numpy())
 
 
-def test_max_pool2d_ties_go_to_the_first_maximum(rng):
+def test_max_pool2d_ties_go_to_the_first_maximum(isa, rng):
     # Small integers make many ties; the gradient must land where torch puts it (a misrouted
     # gradient is off by O(1); float32 vs float64 sums of overlapping windows by ~1e-7).
     x = rng.integers(0, 3, (2, 2, 8, 8)).astype(np.float32)
@@ -39,7 +39,7 @@ def test_max_pool2d_ties_go_to_the_first_maximum(rng):
              rtol=1e-6, atol=1e-6)
 
 
-def test_max_pool2d_nan_and_infinities():
+def test_max_pool2d_nan_and_infinities(isa):
     x = np.array([[[[1, np.nan, 2, -np.inf], [np.nan, 0, -np.inf, -np.inf]]]], np.float32)
     out, idx = F.max_pool2d(x, 2, return_indices=True)
     tout, tidx = TF.max_pool2d(torch.tensor(x), 2, return_indices=True)
@@ -155,7 +155,7 @@ def test_binding_skips_indices_outside_the_plane(rng):
 
 
 @pytest.mark.parametrize("stride", [1, 2])
-def test_max_pool2d_3x3_interior_windows_keep_torchs_nan_tie_and_index_rules(rng, stride):
+def test_max_pool2d_3x3_interior_windows_keep_torchs_nan_tie_and_index_rules(isa, rng, stride):
     # The 3x3 windows wholly inside the plane take an unrolled path (ResNet's stem): NaN, -inf
     # and ties placed inside them must give torch's values, indices and gradients.
     x = rng.integers(0, 3, (2, 3, 12, 11)).astype(np.float32)
@@ -170,3 +170,36 @@ def test_max_pool2d_3x3_interior_windows_keep_torchs_nan_tie_and_index_rules(rng
     finite = np.nan_to_num(x, nan=0.5, posinf=7.0, neginf=-7.0)
     run_both(lambda x: F.max_pool2d(x, 3, stride, 1), lambda x: TF.max_pool2d(x, 3, stride, 1), [finite],
              rtol=1e-6, atol=1e-6)
+
+
+def _ties_nan_and_infinities(rng, shape):
+    """Small integers (many ties) with NaN, +inf and -inf scattered in, plus whole planes of
+    -inf (the index is the window's first tap inside the plane), of -inf with NaNs (the last
+    NaN wins) and of NaN."""
+    x = rng.integers(0, 3, shape).astype(np.float32)
+    u = rng.random(shape)
+    x[u < 0.04] = np.nan
+    x[(u >= 0.04) & (u < 0.1)] = -np.inf
+    x[u > 0.97] = np.inf
+    x[0, 0] = -np.inf
+    x[0, 1] = np.where(u[0, 1] < 0.2, np.nan, -np.inf)
+    x[1, 0] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("stride,padding,ceil",
+                         [(2, 1, False), (2, 1, True), (1, 1, False), (2, 0, True), (1, 0, False)])
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 7, 8, 15, 16, 17, 18, 19, 24, 33, 40])
+def test_max_pool2d_3x3_rows_on_every_isa_match_torch(isa, rng, stride, padding, ceil, width):
+    # ResNet's 3x3 pools take vector kernels (AVX2: 8 outputs a vector, the first window
+    # starting in the padding, the last vector overlapping; rows clipped by the padding) when
+    # a row has enough outputs: widths around and past 8 and 16 outputs, odd and even, and
+    # planes too small for a vector must all give torch's values and indices.
+    for height in (1, 2, 3, 6, 9):
+        if min(height, width) + 2 * padding < 3:
+            continue
+        x = _ties_nan_and_infinities(rng, (2, 3, height, width))
+        out, idx = F.max_pool2d(x, 3, stride, padding, 1, ceil, return_indices=True)
+        tout, tidx = TF.max_pool2d(torch.tensor(x), 3, stride, padding, 1, ceil, return_indices=True)
+        np.testing.assert_array_equal(out.array, tout.numpy(), err_msg=f"height {height}")
+        np.testing.assert_array_equal(idx.array, tidx.numpy(), err_msg=f"height {height}")
