@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-/* Batch mean and biased variance of each channel, two-pass in double precision.
- * Overwrites mean and var. */
+/* Batch mean and biased variance of each channel in double precision: each plane in two passes
+ * (mean, then centred sums), planes merged exactly. Overwrites mean and var. */
 void rc_batchnorm_stats(float *mean,      // (C)
                         float *var,       // (C) biased: sum((x - mean)^2) / (N*HW)
                         const float *inp, // (N, C, HW)
@@ -38,5 +38,20 @@ void rc_batchnorm_backward(float *dinp,         // (N, C, HW) or NULL
                            const float *var,    // (C)
                            const float *weight, // (C) or NULL
                            float eps, int training, int64_t N, int64_t C, int64_t HW);
+
+/* rc_batchnorm_backward for relu(rc_batchnorm_forward(inp)): dout is the gradient of the ReLU's
+ * output, zeroed here where that output was <= 0 (as rc_relu_backward; NaN passes) by
+ * recomputing the forward's value from inp, which saves the ReLU backward's pass. bias is the
+ * forward's (NULL means 0). dinp may alias dout. */
+void rc_batchnorm_relu_backward(float *dinp,         // (N, C, HW) or NULL
+                                float *dweight,      // (C) or NULL
+                                float *dbias,        // (C) or NULL
+                                const float *dout,   // (N, C, HW) gradient of relu(bn(inp))
+                                const float *inp,    // (N, C, HW)
+                                const float *mean,   // (C)
+                                const float *var,    // (C)
+                                const float *weight, // (C) or NULL
+                                const float *bias,   // (C) or NULL
+                                float eps, int training, int64_t N, int64_t C, int64_t HW);
 
 #endif

@@ -158,24 +158,23 @@ done:
 
 /* Backward through convolution `layer + 1` and the BN + ReLU of `layer` that feeds it:
  * g_next is the gradient of y[layer + 1]; g_in receives the gradient of y[layer]. a is scratch
- * for relu(bn(y[layer])), the convolution's input, recomputed here instead of saved. */
+ * for relu(bn(y[layer])), the convolution's input, recomputed here instead of saved (only for
+ * the weight gradient: the BN backward recomputes the ReLU's mask itself). */
 static rc_status conv_relu_bn_backward(float *g_in, float *a, const float *g_next, int layer,
                                        float *const dweight[RC_BLOCK_LAYERS], float *const dgamma[RC_BLOCK_LAYERS],
                                        float *const dbeta[RC_BLOCK_LAYERS], const rc_bottleneck_shape *s,
                                        const rc_bottleneck_params *p, const rc_bottleneck_saved *sv, int batch_stats) {
     const rc_conv2d_shape *c = &s->conv[layer], *next = &s->conv[layer + 1];
-    const int64_t n = out_size(c);
-    bn_relu(a, sv->y[layer], p, sv, layer, c);
     if (dweight) {
+        bn_relu(a, sv->y[layer], p, sv, layer, c);
         rc_status status = rc_conv2d_backward_weight(dweight[layer + 1], NULL, g_next, a, next);
         if (status != RC_OK) return status;
     }
     rc_status status = rc_conv2d_backward_data_overwrite(g_in, g_next, p->weight[layer + 1], next);
     if (status != RC_OK) return status;
-    rc_relu_backward(g_in, g_in, a, n);
-    rc_batchnorm_backward(g_in, dgamma ? dgamma[layer] : NULL, dbeta ? dbeta[layer] : NULL, g_in, sv->y[layer],
-                          sv->mean[layer], sv->var[layer], p->gamma[layer], p->eps[layer], batch_stats, c->n, c->k,
-                          out_plane(c));
+    rc_batchnorm_relu_backward(g_in, dgamma ? dgamma[layer] : NULL, dbeta ? dbeta[layer] : NULL, g_in,
+                               sv->y[layer], sv->mean[layer], sv->var[layer], p->gamma[layer], p->beta[layer],
+                               p->eps[layer], batch_stats, c->n, c->k, out_plane(c));
     return RC_OK;
 }
 
@@ -189,25 +188,28 @@ rc_status rc_bottleneck_backward(float *dx, float *const dweight[RC_BLOCK_LAYERS
     const int64_t n1 = out_size(c1), n2 = out_size(c2), n3 = out_size(c3);
     const int params = dweight != NULL;
     rc_status status = RC_OK;
-    /* g carries the gradient of out, then of y3, then (as the largest free buffer) of y1. */
+    /* g carries the gradient of the residual sum (unless dx does, below), then of y3, then (as
+     * the largest free buffer) of y1. */
     float *g = alloc_floats(n3 > n1 ? n3 : n1), *a = alloc_floats(n1 > n2 ? n1 : n2);
     float *g2 = alloc_floats(n2), *gd = NULL;
     if (!g || !a || !g2) TRY(RC_ERR_NOMEM);
 
-    rc_relu_backward(g, dout, out, n3);
+    /* Through the final ReLU to the residual sum. An identity shortcut passes that gradient on
+     * unchanged, so it goes straight into dx (the rest of dx is added last) and BN3 reads it
+     * there: no copy. */
+    float *g_add = !s->has_downsample && dx ? dx : g;
+    rc_relu_backward(g_add, dout, out, n3);
     if (s->has_downsample) {
         if (!(gd = alloc_floats(n3))) TRY(RC_ERR_NOMEM);
-        rc_batchnorm_backward(gd, params ? dgamma[RC_BLOCK_DOWN] : NULL, params ? dbeta[RC_BLOCK_DOWN] : NULL, g,
+        rc_batchnorm_backward(gd, params ? dgamma[RC_BLOCK_DOWN] : NULL, params ? dbeta[RC_BLOCK_DOWN] : NULL, g_add,
                               sv->y[RC_BLOCK_DOWN], sv->mean[RC_BLOCK_DOWN], sv->var[RC_BLOCK_DOWN],
                               p->gamma[RC_BLOCK_DOWN], p->eps[RC_BLOCK_DOWN], batch_stats, cd->n, cd->k, out_plane(cd));
         if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_DOWN], NULL, gd, x, cd));
         if (dx) TRY(rc_conv2d_backward_data_overwrite(dx, gd, p->weight[RC_BLOCK_DOWN], cd));
         free(gd);
         gd = NULL;
-    } else if (dx) {
-        memcpy(dx, g, (size_t)n3 * sizeof(float));
     }
-    rc_batchnorm_backward(g, params ? dgamma[RC_BLOCK_CONV3] : NULL, params ? dbeta[RC_BLOCK_CONV3] : NULL, g,
+    rc_batchnorm_backward(g, params ? dgamma[RC_BLOCK_CONV3] : NULL, params ? dbeta[RC_BLOCK_CONV3] : NULL, g_add,
                           sv->y[RC_BLOCK_CONV3], sv->mean[RC_BLOCK_CONV3], sv->var[RC_BLOCK_CONV3],
                           p->gamma[RC_BLOCK_CONV3], p->eps[RC_BLOCK_CONV3], batch_stats, c3->n, c3->k, out_plane(c3));
 

@@ -82,6 +82,32 @@ def test_fused_block_matches_torchvision(config, train, isa):
 
 
 @pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+def test_fused_block_relu_passes_nothing_where_bn_output_is_zero(train, isa):
+    """The fused backward recomputes each inner ReLU's mask from the saved conv output: a BN
+    channel with weight and bias 0 outputs exact zeros, which must stop the gradient (as torch)."""
+    ref, ours = twin_blocks(*CONFIGS["identity"])
+    with torch.no_grad():
+        for bn, channel in ((ref.bn1, 0), (ref.bn2, 3)):
+            bn.weight[channel] = 0.0
+            bn.bias[channel] = 0.0
+    ours.load_state_dict({k: v.numpy() for k, v in ref.state_dict().items()})
+    ref.train(train)
+    ours.train(train)
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 32, 7, 7)).astype(np.float32)
+    grad = rng.standard_normal(x.shape).astype(np.float32)
+    xt = torch.from_numpy(x.copy()).requires_grad_()
+    ref(xt).backward(torch.from_numpy(grad))
+    _, dx, grads = run_ours(ours, x, grad)
+
+    assert grads["bn1.weight"][0] == 0 and grads["bn1.bias"][0] == 0
+    assert grads["bn2.weight"][3] == 0 and grads["bn2.bias"][3] == 0
+    assert rel_err(dx, xt.grad) < 1e-3
+    for name, p in ref.named_parameters():
+        assert rel_err(grads[name], p.grad) < 1e-3, name
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
 @pytest.mark.parametrize("config", ["identity", "stride2", "resnext"])
 def test_fused_block_equals_layer_by_layer(config, train, monkeypatch):
     """Same kernels in the same order: the forward is bit-identical, gradients differ only by

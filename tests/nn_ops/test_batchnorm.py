@@ -18,7 +18,8 @@ def _bn_case(rng, shape, affine=True):
     return x, w, b, rm, rv
 
 
-@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (7, 5), (3, 4, 9), (2, 6, 1, 1)])
+# (2, 3, 23, 29): planes longer than the kernels' 512-float summation blocks, with ragged tails.
+@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (7, 5), (3, 4, 9), (2, 6, 1, 1), (2, 3, 23, 29)])
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("momentum,eps", [(0.1, 1e-5), (0.3, 1e-3)])
 def test_training_matches_torch_and_updates_running_stats(rng, shape, affine, momentum, eps):
@@ -75,8 +76,22 @@ def test_stats_are_sound_with_a_large_offset(rng):
              lambda x: TF.batch_norm(x, None, None, training=True), [x], rtol=1e-4, atol=1e-4)
 
 
-def test_same_result_with_one_or_two_threads(rng):
-    x, w, b, rm, rv = _bn_case(rng, (8, 4, 6, 6))
+def test_stats_merge_planes_with_different_means_and_spreads(rng):
+    # Each (n, c) plane is summarised alone and the summaries merged: the merge must add the
+    # spread between the planes' means to the variance.
+    shape = (6, 3, 7, 9)
+    offset = (np.arange(shape[0]) * 250.0 - 600.0).reshape(-1, 1, 1, 1)
+    spread = np.geomspace(0.01, 10.0, shape[0]).reshape(-1, 1, 1, 1)
+    x = (offset + spread * rng.standard_normal(shape)).astype(np.float32)
+    ref = x.astype(np.float64)
+    mean, var = resnetc._C.batch_norm_stats(x)
+    np.testing.assert_allclose(mean, ref.mean(axis=(0, 2, 3)), rtol=1e-7)
+    np.testing.assert_allclose(var, ref.var(axis=(0, 2, 3)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(8, 4, 6, 6), (3, 7, 23, 29)])
+def test_same_result_with_one_or_two_threads(rng, shape):
+    x, w, b, rm, rv = _bn_case(rng, shape)
     results = []
     previous = resnetc.get_num_threads()
     try:
