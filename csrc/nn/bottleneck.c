@@ -190,9 +190,10 @@ rc_status rc_bottleneck_backward(float *dx, float *const dweight[RC_BLOCK_LAYERS
     rc_status status = RC_OK;
     /* g carries the gradient of the residual sum (unless dx does, below), then of y3, then (as
      * the largest free buffer) of y1. */
-    float *g = alloc_floats(n3 > n1 ? n3 : n1), *a = alloc_floats(n1 > n2 ? n1 : n2);
+    /* a holds a recomputed convolution input, needed only for weight gradients. */
+    float *g = alloc_floats(n3 > n1 ? n3 : n1), *a = params ? alloc_floats(n1 > n2 ? n1 : n2) : NULL;
     float *g2 = alloc_floats(n2), *gd = NULL;
-    if (!g || !a || !g2) TRY(RC_ERR_NOMEM);
+    if (!g || (params && !a) || !g2) TRY(RC_ERR_NOMEM);
 
     /* Through the final ReLU to the residual sum. An identity shortcut passes that gradient on
      * unchanged, so it goes straight into dx (the rest of dx is added last) and BN3 reads it
