@@ -185,9 +185,12 @@ static int64_t slab_rows(const rc_conv2d_shape *s) {
     return rows < s->oh ? rows : s->oh;
 }
 
-/* Forward of one image through slabs of output rows (see slab_rows). */
-static rc_status forward_slabs(float *out, const float *img, const float *weight,
-                               const float *packed_w, const float *bias, const rc_conv2d_shape *s) {
+/* One image's products with its columns, unfolded a slab of output rows at a time (see
+ * slab_rows): the forward (dst = out = W @ col + bias) when dy is NULL, else the weight
+ * gradient (dst = dweight += dy @ col^T). packed_w is as for forward_images. */
+static rc_status products_over_slabs(float *dst, const float *dy, const float *img,
+                                     const float *weight, const float *packed_w, const float *bias,
+                                     const rc_conv2d_shape *s) {
     const int64_t g_out = s->k / s->groups, kdim = s->c / s->groups * s->kh * s->kw;
     const int64_t ohw = s->oh * s->ow, rows_max = slab_rows(s);
     const size_t per_group = rc_sgemm_packed_a_floats(g_out, kdim);
@@ -197,12 +200,14 @@ static rc_status forward_slabs(float *out, const float *img, const float *weight
         int64_t oh1 = oh0 + rows_max < s->oh ? oh0 + rows_max : s->oh, cols = (oh1 - oh0) * s->ow;
         im2col_rows(col, cols, img, s, oh0, oh1);
         for (int64_t g = 0; g < s->groups; g++) {
-            const float *gbias = bias ? bias + g * g_out : NULL;
-            rc_status st = rc_sgemm_prepacked(packed_w ? packed_w + g * per_group : NULL, 0, 0, g_out,
-                                              cols, kdim, 1.0f, weight + g * g_out * kdim, kdim,
-                                              col + g * kdim * cols, cols, 0.0f,
-                                              out + g * g_out * ohw + oh0 * s->ow, ohw, gbias,
-                                              gbias ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS);
+            const float *gcol = col + g * kdim * cols, *gbias = bias ? bias + g * g_out : NULL;
+            rc_status st =
+                dy ? rc_sgemm(0, 1, g_out, kdim, cols, 1.0f, dy + g * g_out * ohw + oh0 * s->ow, ohw, gcol,
+                              cols, 1.0f, dst + g * g_out * kdim, kdim, NULL, RC_GEMM_NO_BIAS)
+                   : rc_sgemm_prepacked(packed_w ? packed_w + g * per_group : NULL, 0, 0, g_out, cols, kdim,
+                                        1.0f, weight + g * g_out * kdim, kdim, gcol, cols, 0.0f,
+                                        dst + g * g_out * ohw + oh0 * s->ow, ohw, gbias,
+                                        gbias ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS);
             if (st != RC_OK) return st;
         }
     }
@@ -222,7 +227,7 @@ static rc_status forward_images(float *out, const float *inp, const float *weigh
         const float *img = inp + n * s->c * hw;
         const float *bmat = img;
         if (nb == 1 && !is_direct(s) && slab_rows(s) < s->oh) {
-            rc_status st = forward_slabs(out + n * s->k * ohw, img, weight, packed_w, bias, s);
+            rc_status st = products_over_slabs(out + n * s->k * ohw, NULL, img, weight, packed_w, bias, s);
             if (st != RC_OK) return st;
             continue;
         }
@@ -378,26 +383,6 @@ rc_status rc_conv2d_backward_data_overwrite(float *dinp, const float *dout, cons
     return backward_data(dinp, dout, weight, s, 1);
 }
 
-/* dweight += dout_n @ col_n^T for one image, through slabs of output rows (see slab_rows). */
-static rc_status weight_grad_slabs(float *dweight, const float *dy, const float *img,
-                                   const rc_conv2d_shape *s) {
-    const int64_t g_out = s->k / s->groups, kdim = s->c / s->groups * s->kh * s->kw;
-    const int64_t ohw = s->oh * s->ow, rows_max = slab_rows(s);
-    float *col = rc_workspace(RC_WS_COL, (size_t)(s->c * s->kh * s->kw * rows_max * s->ow));
-    if (!col) return RC_ERR_NOMEM;
-    for (int64_t oh0 = 0; oh0 < s->oh; oh0 += rows_max) {
-        int64_t oh1 = oh0 + rows_max < s->oh ? oh0 + rows_max : s->oh, cols = (oh1 - oh0) * s->ow;
-        im2col_rows(col, cols, img, s, oh0, oh1);
-        for (int64_t g = 0; g < s->groups; g++) {
-            rc_status st = rc_sgemm(0, 1, g_out, kdim, cols, 1.0f, dy + g * g_out * ohw + oh0 * s->ow, ohw,
-                                    col + g * kdim * cols, cols, 1.0f, dweight + g * g_out * kdim, kdim,
-                                    NULL, RC_GEMM_NO_BIAS);
-            if (st != RC_OK) return st;
-        }
-    }
-    return RC_OK;
-}
-
 /* dweight += sum over images [n0, n1) of dout_n @ col_n^T. */
 static rc_status weight_grad_images(float *dweight, const float *dout, const float *inp,
                                     const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
@@ -409,7 +394,7 @@ static rc_status weight_grad_images(float *dweight, const float *dout, const flo
         const float *img = inp + n * s->c * hw;
         const float *bmat = img, *dy = dout + n * s->k * ohw;
         if (nb == 1 && !is_direct(s) && slab_rows(s) < s->oh) {
-            rc_status st = weight_grad_slabs(dweight, dy, img, s);
+            rc_status st = products_over_slabs(dweight, dy, img, NULL, NULL, NULL, s);
             if (st != RC_OK) return st;
             continue;
         }
