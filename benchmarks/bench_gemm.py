@@ -122,7 +122,7 @@ def main():
     print(f"measured FMA peak: {peak:.1f} GFLOP/s (all threads), clock: {args.clock}\n")
 
     rows = []
-    header = f"{'layer':32s} {'direction':16s} {'M':>6s} {'N':>7s} {'K':>6s} {'n':>2s} {'ours':>7s} {'numpy':>7s} {'ratio':>6s}"
+    header = f"{'layer':32s} {'direction':16s} {'M':>6s} {'N':>7s} {'K':>6s} {'n':>2s} {'ours':>7s} {'numpy':>7s} {'ratio':>6s} {'%peak':>6s}"
     print(header)
     print("-" * len(header))
     totals = collections.defaultdict(lambda: [0.0, 0.0, 0.0])  # direction -> flops, t_ours, t_numpy
@@ -135,7 +135,7 @@ def main():
         t_np = best_time(lambda: np.matmul(opa, opb, out=c), args.reps, args.clock)
         flops = 2.0 * m * n * k
         g_ours, g_np = flops / t_ours / 1e9, flops / t_np / 1e9
-        print(f"{name:32s} {direction:16s} {m:6d} {n:7d} {k:6d} {count:2d} {g_ours:7.1f} {g_np:7.1f} {g_ours / g_np:6.2f}")
+        print(f"{name:32s} {direction:16s} {m:6d} {n:7d} {k:6d} {count:2d} {g_ours:7.1f} {g_np:7.1f} {g_ours / g_np:6.2f} {g_ours / peak:6.0%}")
         rows.append(dict(layer=name, direction=direction, m=m, n=n, k=k, trans_a=ta, trans_b=tb, count=count,
                          gflops_resnetc=g_ours, gflops_numpy=g_np, seconds_resnetc=t_ours, seconds_numpy=t_np))
         for key in (direction, "all"):
@@ -152,6 +152,12 @@ def main():
                             seconds_resnetc=t_ours, seconds_numpy=t_np)
         print(f"  {key:16s} ours {flops / t_ours / 1e9:7.1f} GFLOP/s ({t_ours:6.2f} s)   numpy "
               f"{flops / t_np / 1e9:7.1f} GFLOP/s ({t_np:6.2f} s)   ours/peak {flops / t_ours / 1e9 / peak:5.1%}")
+    largest = max(2.0 * r["m"] * r["n"] * r["k"] for r in rows)
+    print("\nthe largest shapes (within 5% of the most flops):")
+    for r in rows:
+        if 2.0 * r["m"] * r["n"] * r["k"] >= 0.95 * largest:
+            print(f"  {r['layer']:32s} {r['direction']:16s} ours {r['gflops_resnetc'] / peak:4.0%} of peak, "
+                  f"numpy {r['gflops_numpy'] / peak:4.0%}")
     result = dict(batch=args.batch, reps=args.reps, clock=args.clock, threads=resnetc.get_num_threads(), isa=resnetc.get_isa(),
                   kernel=_C.sgemm_config(), fma_peak_gflops=peak, numpy=np.__version__,
                   machine=platform.processor() or platform.machine(), rows=rows, summary=summary)
