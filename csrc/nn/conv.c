@@ -117,6 +117,16 @@ static int64_t chunk_images(const rc_conv2d_shape *s, int64_t images) {
     return nb < images ? nb : (images > 0 ? images : 1);
 }
 
+/* Images per GEMM in forward and backward-data. With the weights packed once per call, an
+ * image alone is wide enough from ONE_IMAGE_COLUMNS output positions (14x14 = 196): no chunk,
+ * so no copies into and out of the side-by-side layout, and a 1x1 convolution reads the image
+ * in place. */
+enum { ONE_IMAGE_COLUMNS = 128 };
+
+static int64_t images_per_product(const rc_conv2d_shape *s, int64_t images, const float *packed) {
+    return packed && s->oh * s->ow >= ONE_IMAGE_COLUMNS ? 1 : chunk_images(s, images);
+}
+
 /* Whether to give each thread a range of whole images (serial GEMMs) rather than parallelise
  * each GEMM: only when the batch splits evenly enough that no thread idles for long. */
 static int images_in_parallel(int64_t n) {
@@ -220,7 +230,7 @@ static rc_status forward_images(float *out, const float *inp, const float *weigh
                                 const rc_conv2d_shape *s, int64_t n0, int64_t n1) {
     const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
     const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
-    const int64_t nb_max = chunk_images(s, n1 - n0);
+    const int64_t nb_max = images_per_product(s, n1 - n0, packed_w);
     const float *gbias;
     for (int64_t n = n0; n < n1; n += nb_max) {
         int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
@@ -310,7 +320,7 @@ static rc_status backward_data_images(float *dinp, const float *dout, const floa
     const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
     const int64_t kdim = g_in * s->kh * s->kw, hw = s->h * s->w, ohw = s->oh * s->ow;
     const size_t per_group = rc_sgemm_packed_a_floats(kdim, g_out);
-    const int64_t nb_max = chunk_images(s, n1 - n0);
+    const int64_t nb_max = images_per_product(s, n1 - n0, packed_wt);
     for (int64_t n = n0; n < n1; n += nb_max) {
         int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
         float *dimg = dinp + n * s->c * hw;

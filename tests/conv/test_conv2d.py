@@ -38,6 +38,9 @@ CASES = [
     (2, 16, 40, 36, 8, (3, 3), 1, 1, 1, 2, False),      # slabs, grouped
     (2, 3, 64, 64, 4, (7, 7), 2, 3, 1, 1, False),       # slabs of a stem-like conv (27 + 5 rows)
     (2, 16, 66, 66, 4, (3, 3), 2, 0, 1, 1, False),      # slabs; no window reaches the last input row
+    # 14x14 maps, several images per thread: one image per GEMM with the weights packed once
+    (4, 8, 14, 14, 16, (1, 1), 1, 0, 1, 1, True),       # a 1x1 convolution reads each image in place
+    (4, 8, 14, 14, 8, (3, 3), 1, 1, 1, 2, False),
 ]
 
 
