@@ -182,10 +182,10 @@ static const float *pack_weights(const float *weight, int transpose, const rc_co
     return panels;
 }
 
-/* Output rows per slab of one image's forward: a whole image's columns can outgrow L2 (7.2 MiB
- * for a 3x3 conv of 64 channels at 56x56), so they are unfolded a slab of output rows at a
- * time, small enough (SLAB_FLOATS) that im2col writes it and the GEMM packs it in cache, but
- * wide enough (>= SLAB_COLUMNS) to keep the GEMM efficient. */
+/* Output rows per slab of one image's columns: a whole image's columns can outgrow L2 (7.2 MiB
+ * for a 3x3 conv of 64 channels at 56x56), so they are made (im2col) or consumed (col2im) a
+ * slab of output rows at a time, small enough (SLAB_FLOATS) to stay in cache between im2col and
+ * the GEMM's packing, but wide enough (>= SLAB_COLUMNS) to keep the GEMM efficient. */
 enum { SLAB_FLOATS = 1 << 17, SLAB_COLUMNS = 256 };
 
 static int64_t slab_rows(const rc_conv2d_shape *s) {
@@ -304,11 +304,13 @@ static rc_status backward_data_slabs(float *dimg, const float *dy, const float *
                                               dcol + g * kdim * cols, cols, NULL, RC_GEMM_NO_BIAS);
             if (st != RC_OK) return st;
         }
-        int64_t reach = overwrite ? (oh1 - 1) * s->stride_h - s->pad_h + (s->kh - 1) * s->dilation_h + 1 : 0;
+        /* Input rows up to which this slab's windows reach; the last slab also owns the rows no
+         * window reaches. */
+        int64_t reach = oh1 == s->oh ? s->h : (oh1 - 1) * s->stride_h - s->pad_h + (s->kh - 1) * s->dilation_h + 1;
         if (reach > s->h) reach = s->h;
-        if (oh1 == s->oh && overwrite) reach = s->h; /* rows no window reaches are zero too */
-        col2im(dimg, dcol, cols, s, oh0, oh1, zeroed, reach > zeroed ? reach : zeroed);
-        if (reach > zeroed) zeroed = reach;
+        int64_t zero_hi = overwrite && reach > zeroed ? reach : zeroed;
+        col2im(dimg, dcol, cols, s, oh0, oh1, zeroed, zero_hi);
+        zeroed = zero_hi;
     }
     return RC_OK;
 }
