@@ -6,8 +6,8 @@ Run from the repository root, with OpenBLAS left to detect the CPU by itself:
 
 (some environments pin OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which would handicap the
 reference). Options: --batch N, --reps R, --threads T, --quick (batch 8), --json PATH,
---clock cpu (see below). The default (batch 32, one timed rep) runs in about a minute on 2 idle
-cores.
+--clock cpu (see below). The default (batch 32, one timed rep) runs in about a minute and a
+half on 2 idle cores.
 
 Each convolution of torchvision's resnet50 (224x224 input) becomes three GEMMs, with the batch
 folded into one dimension (what one GEMM per chunk of images computes):
@@ -15,7 +15,8 @@ folded into one dimension (what one GEMM per chunk of images computes):
     backward-data    dcol[CKK, B*OHW] = W^T               @ dY[K, B*OHW]            (TN)
     backward-weight  dW[K, CKK]       = dY[K, B*OHW]      @ col^T                   (NT)
 and the fc layer three more. Identical shapes are timed once and weighted by how many layers
-have them. GFLOP/s = 2*M*N*K / best time of `reps` runs after one warm-up. The FMA peak is
+have them. GFLOP/s = 2*M*N*K / best time of `reps` runs (ours and NumPy's alternating, each after a
+warm-up; ours waits for OpenBLAS's spinning threads to sleep first). The FMA peak is
 measured with register-only FMA loops on all threads (resnetc._C.fma_peak).
 
 --clock wall (default) times with time.perf_counter. --clock cpu divides the process's CPU time
@@ -80,15 +81,40 @@ def gemm_shapes(batch):
 CLOCK = {"wall": (time.perf_counter, 1), "cpu": (time.process_time, None)}
 
 
-def best_time(fn, reps, clock):
+# OpenBLAS's worker threads busy-wait for about 0.1 s after each call (THREAD_TIMEOUT, 2^28
+# cycles). Timed inside that window, our threads would share the two cores with them, and
+# --clock cpu would charge us for their spinning, so ours waits until they have gone to sleep.
+# (Our OpenMP threads spin for microseconds: GOMP_SPINCOUNT in resnetc/_runtime.py.)
+SETTLE_SECONDS = 0.3
+
+
+def fma_peak(clock):
+    """One sample of the FMA peak in GFLOP/s, all threads. A neighbour on the same physical cores
+    slows some samples down even in CPU time, so callers keep the best of several."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    gflops = _C.fma_peak(20_000_000)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if clock == "cpu":  # same flops over CPU seconds per thread
+        gflops *= wall / (cpu / resnetc.get_num_threads())
+    return gflops
+
+
+def best_times(ours, reference, reps, clock):
+    """Best time of each function over `reps` alternating runs, after one warm-up each (page
+    faults, workspace growth): alternating gives both the same share of the machine's noise."""
     timer, divisor = CLOCK[clock]
     divisor = divisor or resnetc.get_num_threads()
-    fn()  # warm-up: page faults, workspace growth
-    best = float("inf")
+    time.sleep(SETTLE_SECONDS)
+    ours()
+    reference()
+    best = [float("inf"), float("inf")]
     for _ in range(reps):
-        start = timer()
-        fn()
-        best = min(best, (timer() - start) / divisor)
+        for i, fn in enumerate((ours, reference)):
+            if fn is ours:
+                time.sleep(SETTLE_SECONDS)
+            start = timer()
+            fn()
+            best[i] = min(best[i], (timer() - start) / divisor)
     return best
 
 
@@ -110,16 +136,10 @@ def main():
             print(f"warning: {var}={os.environ[var]} is set; run under `env -u {var}` for a fair reference")
 
     rng = np.random.default_rng(0)
-    peak = 0.0
-    for _ in range(3):
-        wall, cpu = time.perf_counter(), time.process_time()
-        gflops = _C.fma_peak(50_000_000)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        if args.clock == "cpu":  # same flops over CPU seconds per thread
-            gflops *= wall / (cpu / resnetc.get_num_threads())
-        peak = max(peak, gflops)
+    peak = max(fma_peak(args.clock) for _ in range(3))
     print(f"resnetc ISA {resnetc.get_isa()}, kernel {_C.sgemm_config()}, threads {resnetc.get_num_threads()}")
-    print(f"measured FMA peak: {peak:.1f} GFLOP/s (all threads), clock: {args.clock}\n")
+    print(f"measured FMA peak: {peak:.1f} GFLOP/s (all threads), clock: {args.clock}; measured again before "
+          f"each shape, the best so far in %peak\n")
 
     rows = []
     header = f"{'layer':32s} {'direction':16s} {'M':>6s} {'N':>7s} {'K':>6s} {'n':>2s} {'ours':>7s} {'numpy':>7s} {'ratio':>6s} {'%peak':>6s}"
@@ -127,12 +147,13 @@ def main():
     print("-" * len(header))
     totals = collections.defaultdict(lambda: [0.0, 0.0, 0.0])  # direction -> flops, t_ours, t_numpy
     for (name, direction, m, n, k, ta, tb), count in gemm_shapes(args.batch).items():
+        peak = max(peak, fma_peak(args.clock))
         a = rng.standard_normal((k, m) if ta else (m, k), dtype=np.float32)
         b = rng.standard_normal((n, k) if tb else (k, n), dtype=np.float32)
         c = np.empty((m, n), np.float32)
         opa, opb = (a.T if ta else a), (b.T if tb else b)
-        t_ours = best_time(lambda: _C.sgemm(a, b, c, ta, tb), args.reps, args.clock)
-        t_np = best_time(lambda: np.matmul(opa, opb, out=c), args.reps, args.clock)
+        t_ours, t_np = best_times(lambda: _C.sgemm(a, b, c, ta, tb), lambda: np.matmul(opa, opb, out=c),
+                                  args.reps, args.clock)
         flops = 2.0 * m * n * k
         g_ours, g_np = flops / t_ours / 1e9, flops / t_np / 1e9
         print(f"{name:32s} {direction:16s} {m:6d} {n:7d} {k:6d} {count:2d} {g_ours:7.1f} {g_np:7.1f} {g_ours / g_np:6.2f} {g_ours / peak:6.0%}")
@@ -144,6 +165,7 @@ def main():
             totals[key][2] += count * t_np
         del a, b, c
 
+    print(f"\nbest FMA peak measured: {peak:.1f} GFLOP/s; percentages below use it")
     print("\nweighted over all layers (sum of flops / sum of times, each shape x its layer count):")
     summary = {}
     for key in ("forward", "backward-data", "backward-weight", "all"):
