@@ -1,6 +1,7 @@
 /* resnetc._C.optim_step: the fused optimizer update over a list of parameter tensors. */
 #include "python/binding.h"
 
+#include "optim/norms.h"
 #include "optim/optim.h"
 
 /* Item i of `list` (a list, or None when `required` is 0) as a float32 C-contiguous array of
@@ -108,7 +109,22 @@ fail:
     return NULL;
 }
 
+static PyObject *py_sum_of_squares(PyObject *self, PyObject *arg) {
+    PyArrayObject *x = rc_check_array(arg, "sum_of_squares: x", NPY_FLOAT32, -1);
+    if (!x) return NULL;
+    const float *data = RC_DATA_F32(x);
+    int64_t n = (int64_t)PyArray_SIZE(x);
+    double total;
+    Py_BEGIN_ALLOW_THREADS
+    total = rc_sum_of_squares(data, n);
+    Py_END_ALLOW_THREADS
+    return PyFloat_FromDouble(total);
+}
+
 PyMethodDef rc_optim_methods[] = {
+    {"sum_of_squares", py_sum_of_squares, METH_O,
+     "sum_of_squares(x) -> float\nSum of x**2 over a float32 C-contiguous array, accumulated in\n"
+     "float64 (gradient norms without NumPy's BLAS threads or a float64 copy)."},
     {"optim_step", (PyCFunction)(void (*)(void))py_optim_step, METH_VARARGS | METH_KEYWORDS,
      "optim_step(kind, params, grads, state0, state1, state2, coefs, **hyperparameters)\n"
      "One fused update of every float32 tensor in `params` (in place) from `grads` and the\n"

@@ -111,14 +111,12 @@ def build_scheduler(optimizer, args, steps_per_epoch):
 
 def gradient_norms(model):
     """L2 norm of the gradients per top-level child (conv1, layer1, ..., fc) and in total."""
-    squares = {}
+    groups = {}
     for name, param in model.named_parameters():
         if param.grad is not None:
-            group = name.split(".")[0]
-            g = param.grad.array
-            squares[group] = squares.get(group, 0.0) + float(np.dot(g.ravel(), g.ravel()))
-    norms = {group: math.sqrt(s) for group, s in squares.items()}
-    norms["total"] = math.sqrt(sum(squares.values()))
+            groups.setdefault(name.split(".")[0], []).append(param.grad)
+    norms = {group: nn.utils.get_total_norm(grads).item() for group, grads in groups.items()}
+    norms["total"] = math.sqrt(sum(norm * norm for norm in norms.values()))
     return norms
 
 

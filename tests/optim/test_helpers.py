@@ -9,11 +9,12 @@ import torchvision
 
 import resnetc
 import resnetc.models
-from resnetc import nn, optim
+from resnetc import _C, nn, optim
 from resnetc.nn.parameter import Parameter
 from resnetc.nn.utils import clip_grad_norm_, clip_grad_value_
 from resnetc.optim import swa_utils
 from resnetc.optim.param_groups import param_groups_no_weight_decay, set_weight_decay
+from resnetc.training.trainer import gradient_norms
 
 torch.set_num_threads(1)
 
@@ -45,6 +46,70 @@ def test_clip_grad_norm_matches_torch(max_norm, norm_type):
     for a, b in zip(rp, tp):
         if b.grad is not None:
             np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+# Sizes around the 8-lane loop's tail and the 2-thread split (65536 elements).
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 65535, 65536, 65539, 300001])
+def test_sum_of_squares_matches_exact_sum(n):
+    x = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    exact = math.fsum(float(v) * float(v) for v in x.astype(np.float64))
+    got = _C.sum_of_squares(x)
+    assert isinstance(got, float)
+    assert abs(got - exact) <= 1e-12 * max(exact, 1.0)
+
+
+def test_sum_of_squares_propagates_nonfinite_and_rejects_bad_arrays():
+    x = np.ones(100_000, np.float32)
+    x[70_000] = np.inf
+    assert _C.sum_of_squares(x) == math.inf
+    x[10] = np.nan
+    assert math.isnan(_C.sum_of_squares(x))
+    with pytest.raises(TypeError, match="sum_of_squares: x must have dtype numpy.float32"):
+        _C.sum_of_squares(np.ones(3))
+    with pytest.raises(ValueError, match="sum_of_squares: x must be C-contiguous"):
+        _C.sum_of_squares(np.ones((4, 4), np.float32)[:, ::2])
+
+
+def test_get_total_norm_matches_torch_on_large_and_strided_gradients():
+    rng = np.random.default_rng(3)
+    grads = [rng.standard_normal((300, 700)).astype(np.float32),          # above the threading threshold
+             rng.standard_normal((64, 90)).astype(np.float32)[:, ::3],     # not contiguous
+             rng.standard_normal(5).astype(np.float64)]                    # float64 keeps NumPy's path
+    expected = torch.nn.utils.get_total_norm([torch.from_numpy(np.ascontiguousarray(g)) for g in grads])
+    exact = math.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads))
+    got = float(nn.utils.get_total_norm(grads).array)
+    # torch sums 210000 squares in float32 (1.5e-6 off here); ours sums in float64.
+    np.testing.assert_allclose(got, float(expected), rtol=5e-6)
+    np.testing.assert_allclose(got, exact, rtol=1e-7)
+
+
+class TwoLayersAndAnUnusedOne(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Linear(6, 4)
+        self.head = nn.Linear(4, 3)
+        self.unused = nn.Linear(2, 2)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def test_trainer_gradient_norms_per_top_level_child():
+    model = TwoLayersAndAnUnusedOne()
+    rng = np.random.default_rng(4)
+    loss = model(resnetc.Tensor(rng.standard_normal((5, 6)).astype(np.float32))).sum()
+    loss.backward()
+    norms = gradient_norms(model)
+
+    def norm(*arrays):
+        return math.sqrt(sum(float(np.sum(a.astype(np.float64) ** 2)) for a in arrays))
+
+    features = [p.grad.array for p in model.features.parameters()]
+    head = [p.grad.array for p in model.head.parameters()]
+    assert set(norms) == {"features", "head", "total"}  # parameters without gradients are skipped
+    assert norms["features"] == pytest.approx(norm(*features), rel=1e-6)
+    assert norms["head"] == pytest.approx(norm(*head), rel=1e-6)
+    assert norms["total"] == pytest.approx(norm(*features, *head), rel=1e-6)
 
 
 def test_clip_grad_norm_nonfinite():

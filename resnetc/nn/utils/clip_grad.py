@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from resnetc import _C
 from resnetc.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
@@ -30,6 +31,9 @@ def _vector_norm(array, norm_type):
         return np.float32(np.min(np.abs(flat)))
     if norm_type == 0:
         return np.float32(np.count_nonzero(flat))
+    if norm_type == 2 and flat.dtype == np.float32:
+        # In C: np.dot would wake OpenBLAS's threads, which then spin beside the training step's.
+        return np.float32(math.sqrt(_C.sum_of_squares(np.ascontiguousarray(flat))))
     flat = flat.astype(np.float64)
     if norm_type == 2:
         return np.float32(math.sqrt(float(np.dot(flat, flat))))
