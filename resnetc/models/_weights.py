@@ -2,17 +2,34 @@
 import os
 import warnings
 
+from resnetc.models.weights import WeightsEnum, weights_enum
 from resnetc.serialization import load_torch_state_dict, torchvision_weights_file
 
 
+def _weights_name(arch, weights):
+    """The member name ("IMAGENET1K_V2", "DEFAULT") of a *_Weights member or of a string naming one,
+    which must belong to `arch`'s enum, as torchvision's builders check."""
+    expected = weights_enum(arch)
+    if isinstance(weights, WeightsEnum):
+        if type(weights) is not expected:
+            raise TypeError(f"Invalid Weight class provided; expected {expected.__name__} but received "
+                             f"{type(weights).__name__}.")
+        return weights.name
+    prefix, _, name = str(weights).rpartition(".")
+    if prefix and prefix != expected.__name__:
+        raise ValueError(f"Invalid value {weights} for enum {expected.__name__}.")
+    return name
+
+
 def resolve_weights(arch, weights):
-    """The file behind `weights`: an existing path, else a torchvision weights name."""
-    if isinstance(weights, os.PathLike) or os.path.exists(str(weights)) or os.sep in str(weights):
+    """The file behind `weights`: an existing path, else a torchvision weights name or member."""
+    if not isinstance(weights, WeightsEnum) and (
+            isinstance(weights, os.PathLike) or os.path.exists(str(weights)) or os.sep in str(weights)):
         path = os.fspath(weights)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"weights file not found: {path}")
         return path
-    return torchvision_weights_file(arch, weights)
+    return torchvision_weights_file(arch, _weights_name(arch, weights))
 
 
 def load_weights(model, arch, weights):

@@ -17,7 +17,7 @@ TORCHVISION_WEIGHTS = {
     "wide_resnet101_2": {_V1: "wide_resnet101_2-32ee1156.pth",
                          _V2: "wide_resnet101_2-d733dc28.pth"},
 }
-_WEIGHTS_URL = "https://download.pytorch.org/models/"
+WEIGHTS_URL = "https://download.pytorch.org/models/"
 
 
 def torch_hub_checkpoint_dir():
@@ -50,6 +50,6 @@ def torchvision_weights_file(arch, weights="DEFAULT"):
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f"{arch} weights {name} not found: put {table[name]} in {folder} (download "
-            f"{_WEIGHTS_URL}{table[name]} on a machine with network access, or set TORCH_HOME; "
+            f"{WEIGHTS_URL}{table[name]} on a machine with network access, or set TORCH_HOME; "
             f"resnetc never downloads), or pass weights='path/to/file.pth'")
     return path
