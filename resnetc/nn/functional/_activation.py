@@ -60,3 +60,46 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
         return rebase_inplace(input, backward)
     out = _C.masked_scale(np.ascontiguousarray(array), keep, scale, False)
     return record(out, (input,), backward)
+
+
+def _pointwise(input, inplace, fn, forward, derivative):
+    """An elementwise activation: out = forward(x); the gradient is g * derivative(x, out)."""
+    x = float32_input(input, fn)
+    out = forward(x).astype(np.float32, copy=False)
+    backward = lambda g: (grad_array(g) * derivative(x, out),)
+    if not inplace:
+        return record(out, (input,), backward)
+    check_inplace(input, fn)
+    x = x.copy()  # the backward reads the input, which the in-place write replaces
+    as_array(input)[...] = out
+    return rebase_inplace(input, backward)
+
+
+def _sigmoid(x):
+    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x < -88: sigmoid is then 0
+        return 1 / (1 + np.exp(-x))
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-input)); the gradient is g * out * (1 - out)."""
+    return _pointwise(input, False, "sigmoid", _sigmoid, lambda x, out: out * (1 - out))
+
+
+def tanh(input):
+    return _pointwise(input, False, "tanh", np.tanh, lambda x, out: 1 - out * out)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input where input > 0, else negative_slope * input."""
+    slope = np.float32(negative_slope)
+    return _pointwise(input, inplace, "leaky_relu", lambda x: np.where(x > 0, x, x * slope),
+                      lambda x, out: np.where(x > 0, np.float32(1), slope))
+
+
+def silu(input, inplace=False):
+    """input * sigmoid(input) (swish); the gradient is s * (1 + x * (1 - s)), s = sigmoid(x)."""
+    def derivative(x, out):
+        s = _sigmoid(x)
+        return s * (1 + x * (1 - s))
+
+    return _pointwise(input, inplace, "silu", lambda x: x * _sigmoid(x), derivative)

@@ -1,0 +1,169 @@
+"""Elementwise losses with torch.nn.functional's semantics: binary cross-entropy (on
+probabilities or logits, with weight and pos_weight), mse, l1, smooth_l1 and huber.
+
+Float32 NumPy arithmetic in torch's formulas. A target of another shape broadcasts against the
+input, with torch's warning, and each gradient is summed back to its operand's shape. The
+target gets a gradient too when it requires one, as in torch.
+"""
+import warnings
+
+import numpy as np
+
+from resnetc.nn.functional._activation import _sigmoid
+from resnetc.nn.functional._checks import float32_input
+from resnetc.nn.functional._loss import _check_reduction
+from resnetc.tensor import as_array, record
+
+
+def _pair(input, target, fn, warn_on_broadcast=True):
+    x, t = float32_input(input, fn), float32_input(target, fn, "target")
+    if x.shape != t.shape and warn_on_broadcast:
+        warnings.warn(f"Using a target size ({t.shape}) that is different to the input size ({x.shape}). "
+                      "This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+    return x, t
+
+
+def _reduce(loss, reduction, divisor):
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=np.float64)
+    if reduction == "mean":
+        total = total / divisor if divisor else np.nan
+    return np.asarray(total, dtype=np.float32)
+
+
+def _sum_to(grad, shape):
+    """grad summed over the axes along which an operand of `shape` was broadcast."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(extra))) if extra else grad
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+
+
+def _loss_op(input, target, loss, d_input, d_target, reduction, divisor=None):
+    """Records `loss` (elementwise, broadcast shape), whose 'mean' divides by `divisor` (default:
+    the element count); d_input/d_target map a per-element gradient factor to the elementwise
+    gradients."""
+    in_shape, t_shape = as_array(input).shape, as_array(target).shape
+    divisor = loss.size if divisor is None else divisor
+
+    def backward(g):
+        factor = np.asarray(g, dtype=np.float32)
+        if reduction == "mean":
+            factor = factor / np.float32(divisor)
+        grad_x = _sum_to(d_input(factor).astype(np.float32), in_shape)
+        grad_t = None if d_target is None else _sum_to(d_target(factor).astype(np.float32), t_shape)
+        return grad_x, grad_t
+
+    return record(_reduce(loss, reduction, divisor), (input, target), backward)
+
+
+def _weighted(loss, slope, weight, input_shape, fn):
+    """loss and slope times the weight, and the weight's sum (torch's 'mean' divisor for mse and
+    l1; huber's stays the element count)."""
+    if weight is None:
+        return loss, slope, None
+    w = float32_input(weight, fn, "weight")
+    if w.shape != input_shape:
+        raise ValueError("Weights and input must have the same size.")
+    return loss * w, slope * w, float(w.sum(dtype=np.float64))
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """(input - target)^2, reduced; with a weight (input's shape), 'mean' is sum(w loss) / sum(w)."""
+    _check_reduction(reduction, size_average, reduce, "mse_loss")
+    x, t = _pair(input, target, "mse_loss")
+    diff = x - t
+    loss, slope, weight_sum = _weighted(diff * diff, 2 * diff, weight, x.shape, "mse_loss")
+    return _loss_op(input, target, loss, lambda f: slope * f, lambda f: -slope * f, reduction, weight_sum)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """|input - target|, reduced as mse_loss; the gradient is sign(input - target), 0 where equal."""
+    _check_reduction(reduction, size_average, reduce, "l1_loss")
+    x, t = _pair(input, target, "l1_loss")
+    diff = x - t
+    loss, slope, weight_sum = _weighted(np.abs(diff), np.sign(diff), weight, x.shape, "l1_loss")
+    return _loss_op(input, target, loss, lambda f: slope * f, lambda f: -slope * f, reduction, weight_sum)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0: l1_loss)."""
+    _check_reduction(reduction, size_average, reduce, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    x, t = _pair(input, target, "smooth_l1_loss")
+    diff = x - t
+    z, beta32 = np.abs(diff), np.float32(beta)
+    small = z < beta32
+    loss = np.where(small, np.float32(0.5) * diff * diff / beta32, z - np.float32(0.5) * beta32)
+    slope = np.where(small, diff / beta32, np.sign(diff))
+    return _loss_op(input, target, loss, lambda f: slope * f, lambda f: -slope * f, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); with a weight (input's shape),
+    'mean' is the mean of w loss, as torch."""
+    _check_reduction(reduction, None, None, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    x, t = _pair(input, target, "huber_loss")
+    diff = x - t
+    z, delta32 = np.abs(diff), np.float32(delta)
+    small = z < delta32
+    loss = np.where(small, np.float32(0.5) * diff * diff, delta32 * (z - np.float32(0.5) * delta32))
+    loss, slope, _ = _weighted(loss, np.where(small, diff, delta32 * np.sign(diff)), weight, x.shape, "huber_loss")
+    return _loss_op(input, target, loss, lambda f: slope * f, lambda f: -slope * f, reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1], each log clamped at -100
+    as torch does (so p = 0 or 1 gives a finite loss)."""
+    _check_reduction(reduction, size_average, reduce, "binary_cross_entropy")
+    p, t = _pair(input, target, "binary_cross_entropy", warn_on_broadcast=False)
+    if p.shape != t.shape:
+        raise ValueError(f"Using a target size ({t.shape}) that is different to the input size ({p.shape}) "
+                         "is deprecated. Please ensure they have the same size.")
+    if np.any((p < 0) | (p > 1)):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    w = np.float32(1) if weight is None else float32_input(weight, "binary_cross_entropy", "weight")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_p, log_1mp = np.log(p), np.log1p(-p)
+        loss = -w * (t * np.maximum(log_p, np.float32(-100)) + (1 - t) * np.maximum(log_1mp, np.float32(-100)))
+        # torch's backward: (p - t) / max(p (1 - p), 1e-12) for the input, finite at p = 0 or 1;
+        # the target's uses the unclamped logs (infinite there).
+        d_input = w * (p - t) / np.maximum((1 - p) * p, np.float32(1e-12))
+        d_target = w * (log_1mp - log_p)
+    return _loss_op(input, target, loss, lambda f: d_input * f, lambda f: d_target * f, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """binary_cross_entropy(sigmoid(x), t) computed stably from the logits x:
+    (1 - t) x + (1 + (pos_weight - 1) t) (log(1 + exp(-|x|)) + max(-x, 0)), times weight.
+    pos_weight (one value per class, the last dimension) weighs the positive term."""
+    _check_reduction(reduction, size_average, reduce, "binary_cross_entropy_with_logits")
+    x, t = _pair(input, target, "binary_cross_entropy_with_logits", warn_on_broadcast=False)
+    if x.shape != t.shape:
+        raise ValueError(f"Target size ({t.shape}) must be the same as input size ({x.shape})")
+    softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, np.float32(0))  # log(1 + exp(-x))
+    if pos_weight is None:
+        loss = (1 - t) * x + softplus_neg
+        d_input = (1 - t) - (1 - _sigmoid(x))  # sigmoid(x) - t
+        d_target = -x
+    else:
+        pw = float32_input(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+        log_weight = (pw - 1) * t + 1
+        loss = (1 - t) * x + log_weight * softplus_neg
+        d_input = (1 - t) - log_weight * (1 - _sigmoid(x))
+        d_target = -x + (pw - 1) * softplus_neg
+    if weight is not None:
+        w = float32_input(weight, "binary_cross_entropy_with_logits", "weight")
+        loss, d_input, d_target = loss * w, d_input * w, d_target * w
+    return _loss_op(input, target, loss, lambda f: d_input * f, lambda f: d_target * f, reduction)
+
