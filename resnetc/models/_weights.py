@@ -7,18 +7,16 @@ from resnetc.serialization import load_torch_state_dict, torchvision_weights_fil
 
 
 def _weights_name(arch, weights):
-    """The member name ("IMAGENET1K_V2", "DEFAULT") of a *_Weights member or of a string naming one,
-    which must belong to `arch`'s enum, as torchvision's builders check."""
-    expected = weights_enum(arch)
-    if isinstance(weights, WeightsEnum):
-        if type(weights) is not expected:
-            raise TypeError(f"Invalid Weight class provided; expected {expected.__name__} but received "
-                             f"{type(weights).__name__}.")
-        return weights.name
-    prefix, _, name = str(weights).rpartition(".")
-    if prefix and prefix != expected.__name__:
-        raise ValueError(f"Invalid value {weights} for enum {expected.__name__}.")
-    return name
+    """The member name ("IMAGENET1K_V2") of a *_Weights member or of a string naming one, which
+    must belong to `arch`'s enum, as torchvision's builders check."""
+    enum_class = weights_enum(arch)
+    if isinstance(weights, str) and "." in weights and not weights.startswith(enum_class.__name__ + "."):
+        raise ValueError(f"Invalid value {weights} for enum {enum_class.__name__}.")
+    try:
+        return enum_class.verify(weights).name
+    except KeyError:
+        raise ValueError(f"{arch} has no weights {weights!r}; choose one of "
+                         f"{', '.join(enum_class.__members__)}") from None
 
 
 def resolve_weights(arch, weights):

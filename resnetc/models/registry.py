@@ -11,11 +11,11 @@ _BUILDERS = {name: getattr(resnet, name) for name in (
 
 
 def list_models(module=None, include=None, exclude=None):
-    """Sorted builder names: those defined in `module` (or below it), filtered by fnmatch patterns
-    (a string or a list of them), like torchvision's."""
+    """Sorted builder names: those of `module` (resnetc.models), filtered by fnmatch patterns (a
+    string or a list of them), like torchvision's."""
     names = set(_BUILDERS)
     if module is not None:
-        names = {n for n in names if _BUILDERS[n].__module__.startswith(module.__name__)}
+        names = {n for n in names if _BUILDERS[n].__module__.rsplit(".", 1)[0] == module.__name__}
     if include is not None:
         patterns = [include] if isinstance(include, str) else include
         names = {n for n in names if any(fnmatch.fnmatch(n, p) for p in patterns)}

@@ -7,7 +7,8 @@ import functools
 import os
 from dataclasses import dataclass
 
-from resnetc.serialization.hub import TORCHVISION_WEIGHTS, WEIGHTS_URL
+from resnetc.serialization import load_torch_state_dict
+from resnetc.serialization.hub import TORCHVISION_WEIGHTS, WEIGHTS_URL, default_weights_name, torchvision_weights_file
 
 __all__ = ["Weights", "WeightsEnum", "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights",
            "ResNet101_Weights", "ResNet152_Weights", "ResNeXt50_32X4D_Weights", "ResNeXt101_32X8D_Weights",
@@ -32,6 +33,26 @@ class Weights:
 
 class WeightsEnum(enum.Enum):
     """Base of the *_Weights enums: members forward url, transforms and meta to their Weights."""
+
+    @classmethod
+    def verify(cls, obj):
+        """A member of this enum from a member, its name ("IMAGENET1K_V2", "ResNet50_Weights.DEFAULT")
+        or None, as torchvision's builders check their weights argument."""
+        if obj is None or isinstance(obj, cls):
+            return obj
+        if isinstance(obj, str):
+            return cls[obj.replace(cls.__name__ + ".", "")]
+        raise TypeError(f"Invalid Weight class provided; expected {cls.__name__} but received "
+                        f"{type(obj).__name__}.")
+
+    def get_state_dict(self, *args, **kwargs):
+        """The weights as a state_dict of ndarrays, read from torch's hub cache (never downloaded)."""
+        arch = next(name for name, enum_class in _ENUMS.items() if enum_class is type(self))
+        return load_torch_state_dict(torchvision_weights_file(arch, self.name))
+
+    def __reduce_ex__(self, protocol):
+        # Pickled by name: the value (a Weights) compares by identity, so by-value lookup would fail.
+        return getattr, (type(self), self.name)
 
     @property
     def url(self):
@@ -99,7 +120,7 @@ def _members(arch):
         transforms = functools.partial(_image_classification, crop_size=224,
                                        **({} if resize == 256 else {"resize_size": resize}))
         members[name] = Weights(WEIGHTS_URL + TORCHVISION_WEIGHTS[arch][name], transforms, meta)
-    members["DEFAULT"] = members["IMAGENET1K_V2" if "IMAGENET1K_V2" in members else "IMAGENET1K_V1"]  # an alias
+    members["DEFAULT"] = members[default_weights_name(arch)]  # an alias
     return members
 
 

@@ -28,6 +28,11 @@ def torch_hub_checkpoint_dir():
     return os.path.join(os.path.expanduser(home), "hub", "checkpoints")
 
 
+def default_weights_name(arch):
+    """torchvision's DEFAULT for `arch`: its best weights, IMAGENET1K_V2 where they exist."""
+    return _V2 if _V2 in TORCHVISION_WEIGHTS[arch] else _V1
+
+
 def torchvision_weights_file(arch, weights="DEFAULT"):
     """The path of torchvision's pretrained file for ``arch`` in the torch hub cache.
 
@@ -41,7 +46,7 @@ def torchvision_weights_file(arch, weights="DEFAULT"):
     table = TORCHVISION_WEIGHTS[arch]
     name = str(weights).rsplit(".", 1)[-1]
     if name == "DEFAULT":
-        name = _V2 if _V2 in table else _V1
+        name = default_weights_name(arch)
     if name not in table:
         raise ValueError(f"{arch} has no weights {weights!r}; choose one of "
                          f"{', '.join(['DEFAULT', *table])}")

@@ -1,5 +1,8 @@
 """torchvision's weights enums and model registry (ResNet50_Weights, get_model, list_models...)
 against torchvision's own: members, URLs, metadata, preprocessing, and the builders' checks."""
+import copy
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -61,6 +64,8 @@ def test_builders_take_members_from_their_own_enum(tmp_path, monkeypatch):
     np.testing.assert_array_equal(model.conv1.weight.array, expected)
     model = models.get_model("resnet18", weights="ResNet18_Weights.IMAGENET1K_V1", num_classes=1000)
     np.testing.assert_array_equal(model.conv1.weight.array, expected)
+    state = models.ResNet18_Weights.DEFAULT.get_state_dict(progress=False)  # torchvision's idiom
+    np.testing.assert_array_equal(state["conv1.weight"], expected)
 
     # A member of another model's enum: the same check and error as torchvision's builders.
     with pytest.raises(TypeError, match="expected ResNet50_Weights but received ResNet18_Weights"):
@@ -73,11 +78,27 @@ def test_builders_take_members_from_their_own_enum(tmp_path, monkeypatch):
         models.resnet50(weights=models.ResNet50_Weights.DEFAULT)
 
 
+def test_members_pickle_copy_and_verify_like_torchvision():
+    member = models.ResNet50_Weights.DEFAULT
+    assert pickle.loads(pickle.dumps(member)) is member
+    assert copy.deepcopy(member) is member and copy.copy(member) is member
+    assert models.ResNet50_Weights["IMAGENET1K_V2"] is member and member in models.ResNet50_Weights
+    ours, theirs = models.ResNet50_Weights, torchvision.models.ResNet50_Weights
+    for value in (None, "IMAGENET1K_V1", "ResNet50_Weights.DEFAULT"):
+        result, reference = ours.verify(value), theirs.verify(value)
+        assert (result and result.name) == (reference and reference.name)
+    with pytest.raises(TypeError, match="expected ResNet50_Weights but received ResNet18_Weights"):
+        ours.verify(models.ResNet18_Weights.DEFAULT)
+    with pytest.raises(KeyError):
+        ours.verify("IMAGENET1K_V9")
+
+
 def test_registry_functions():
     assert models.list_models(include="resnet*", exclude=["*101*", "*152"]) == [
         "resnet18", "resnet34", "resnet50"]
     assert models.list_models(module=models) == ARCHS
     assert models.list_models(module=resnetc.transforms) == []
+    assert models.list_models(module=resnetc) == torchvision.models.list_models(module=torchvision) == []
     assert models.get_model("ResNet18", num_classes=7).fc.weight.shape == (7, 512)
     assert models.get_model_weights(models.wide_resnet50_2) is models.Wide_ResNet50_2_Weights
     assert models.get_weight("ResNet50_Weights.DEFAULT") is models.ResNet50_Weights.IMAGENET1K_V2

@@ -1,6 +1,6 @@
 """Binary cross-entropy, regression losses and pointwise activations against torch: values and
 the gradients of input and target, for every reduction, weights, broadcasting and edge values.
-Tolerance: 2e-6 relative to the largest value (float32 arithmetic in a different order)."""
+Tolerance: 2e-6 relative and absolute, per element (float32 arithmetic in a different order)."""
 import math
 import warnings
 
@@ -23,8 +23,7 @@ def close(ours, theirs):
     assert ours.shape == theirs.shape
     finite = np.isfinite(theirs)
     np.testing.assert_array_equal(ours[~finite], theirs[~finite])  # BCE's target gradient at p = 0 or 1
-    scale = max(np.abs(theirs[finite]).max(initial=0.0), 1.0)
-    np.testing.assert_allclose(ours[finite], theirs[finite], rtol=0, atol=RTOL * scale)
+    np.testing.assert_allclose(ours[finite], theirs[finite], rtol=RTOL, atol=RTOL)
 
 
 def run_both(ours_fn, theirs_fn, *arrays, grad=(True, True), extra=()):
@@ -57,6 +56,7 @@ def test_regression_losses(rng, name, kwargs, reduction):
     x = (rng.standard_normal((4, 5)) * 2).astype(np.float32)
     t = (rng.standard_normal((4, 5)) * 2).astype(np.float32)
     t[0, :2] = x[0, :2]  # zero differences: l1's gradient is 0 there, as torch's sign
+    x[2, 3] = np.nan  # a NaN difference: NaN loss; l1's gradient 0 there, as torch's
     t[1, 0] = x[1, 0] + 1.0  # exactly at beta/delta = 1
     run_both(lambda a, b: getattr(F, name)(a, b, reduction=reduction, **kwargs),
              lambda a, b: getattr(TF, name)(a, b, reduction=reduction, **kwargs), x, t)
@@ -93,8 +93,22 @@ def test_binary_cross_entropy(rng, reduction, weighted):
 
 
 def test_binary_cross_entropy_rejects_what_torch_rejects():
-    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
-        F.binary_cross_entropy(resnetc.Tensor(np.array([1.5], np.float32)), resnetc.Tensor(np.ones(1, np.float32)))
+    for bad in (1.5, -0.1, np.nan):
+        with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+            F.binary_cross_entropy(resnetc.Tensor(np.array([bad, 0.5], np.float32)), resnetc.Tensor(np.ones(2, np.float32)))
+        with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+            TF.binary_cross_entropy(torch.tensor([bad, 0.5]), torch.ones(2))
+    x, t = np.zeros(3, np.float32), np.ones(3, np.float32)
+    for fn, theirs in ((F.binary_cross_entropy, TF.binary_cross_entropy),
+                       (F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits)):
+        p = x + np.float32(0.5) if fn is F.binary_cross_entropy else x
+        with pytest.raises(RuntimeError, match="does not broadcast to the input's shape"):  # a weight may not grow x
+            fn(resnetc.Tensor(p), resnetc.Tensor(t), weight=resnetc.Tensor(np.ones((3, 1), np.float32)))
+        with pytest.raises(RuntimeError):
+            theirs(torch.tensor(p), torch.tensor(t), weight=torch.ones(3, 1))
+    with pytest.raises(RuntimeError, match="pos_weight of shape"):
+        F.binary_cross_entropy_with_logits(resnetc.Tensor(x), resnetc.Tensor(t),
+                                           pos_weight=resnetc.Tensor(np.ones(4, np.float32)))
     with pytest.raises(ValueError, match="different to the input size"):
         F.binary_cross_entropy(resnetc.Tensor(np.full((2, 1), 0.5, np.float32)), resnetc.Tensor(np.ones(2, np.float32)))
     with pytest.raises(ValueError, match="must be the same as input size"):

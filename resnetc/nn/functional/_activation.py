@@ -65,8 +65,13 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
 def _pointwise(input, inplace, fn, forward, derivative):
     """An elementwise activation: out = forward(x); the gradient is g * derivative(x, out)."""
     x = float32_input(input, fn)
-    out = forward(x).astype(np.float32, copy=False)
-    backward = lambda g: (grad_array(g) * derivative(x, out),)
+    with np.errstate(over="ignore", invalid="ignore"):  # inf inputs give torch's inf/NaN, silently
+        out = forward(x).astype(np.float32, copy=False)
+
+    def backward(g):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (grad_array(g) * derivative(x, out),)
+
     if not inplace:
         return record(out, (input,), backward)
     check_inplace(input, fn)

@@ -86,7 +86,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     _check_reduction(reduction, size_average, reduce, "l1_loss")
     x, t = _pair(input, target, "l1_loss")
     diff = x - t
-    loss, slope, weight_sum = _weighted(np.abs(diff), np.sign(diff), weight, x.shape, "l1_loss")
+    sign = np.where(diff > 0, np.float32(1), np.where(diff < 0, np.float32(-1), np.float32(0)))  # NaN: 0, as torch
+    loss, slope, weight_sum = _weighted(np.abs(diff), sign, weight, x.shape, "l1_loss")
     return _loss_op(input, target, loss, lambda f: slope * f, lambda f: -slope * f, reduction, weight_sum)
 
 
@@ -121,25 +122,46 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _loss_op(input, target, loss, lambda f: slope * f, lambda f: -slope * f, reduction)
 
 
+def _broadcast_weight(weight, shape, fn, name="weight"):
+    """The float32 ndarray behind `weight`, which must broadcast to the input's shape without
+    growing it (torch raises otherwise)."""
+    if weight is None:
+        return None
+    w = float32_input(weight, fn, name)
+    try:
+        grown = np.broadcast_shapes(w.shape, shape) != shape
+    except ValueError:
+        grown = True
+    if grown:
+        raise RuntimeError(f"{fn}: {name} of shape {w.shape} does not broadcast to the input's shape {shape}")
+    return w
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1], each log clamped at -100
     as torch does (so p = 0 or 1 gives a finite loss)."""
-    _check_reduction(reduction, size_average, reduce, "binary_cross_entropy")
-    p, t = _pair(input, target, "binary_cross_entropy", warn_on_broadcast=False)
+    fn = "binary_cross_entropy"
+    _check_reduction(reduction, size_average, reduce, fn)
+    p, t = _pair(input, target, fn, warn_on_broadcast=False)
     if p.shape != t.shape:
         raise ValueError(f"Using a target size ({t.shape}) that is different to the input size ({p.shape}) "
                          "is deprecated. Please ensure they have the same size.")
-    if np.any((p < 0) | (p > 1)):
+    if not np.all((p >= 0) & (p <= 1)):  # NaN fails too
         raise RuntimeError("all elements of input should be between 0 and 1")
-    w = np.float32(1) if weight is None else float32_input(weight, "binary_cross_entropy", "weight")
+    w = _broadcast_weight(weight, p.shape, fn)
+    w = np.float32(1) if w is None else w
     with np.errstate(divide="ignore", invalid="ignore"):
         log_p, log_1mp = np.log(p), np.log1p(-p)
         loss = -w * (t * np.maximum(log_p, np.float32(-100)) + (1 - t) * np.maximum(log_1mp, np.float32(-100)))
-        # torch's backward: (p - t) / max(p (1 - p), 1e-12) for the input, finite at p = 0 or 1;
-        # the target's uses the unclamped logs (infinite there).
-        d_input = w * (p - t) / np.maximum((1 - p) * p, np.float32(1e-12))
-        d_target = w * (log_1mp - log_p)
-    return _loss_op(input, target, loss, lambda f: d_input * f, lambda f: d_target * f, reduction)
+
+    def d_input(factor):  # torch's (p - t) / max(p (1 - p), 1e-12): finite at p = 0 or 1
+        return w * (p - t) / np.maximum((1 - p) * p, np.float32(1e-12)) * factor
+
+    def d_target(factor):  # the unclamped logs, as torch: infinite at p = 0 or 1
+        with np.errstate(invalid="ignore"):
+            return w * (log_1mp - log_p) * factor
+
+    return _loss_op(input, target, loss, d_input, d_target, reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
@@ -147,23 +169,25 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """binary_cross_entropy(sigmoid(x), t) computed stably from the logits x:
     (1 - t) x + (1 + (pos_weight - 1) t) (log(1 + exp(-|x|)) + max(-x, 0)), times weight.
     pos_weight (one value per class, the last dimension) weighs the positive term."""
-    _check_reduction(reduction, size_average, reduce, "binary_cross_entropy_with_logits")
-    x, t = _pair(input, target, "binary_cross_entropy_with_logits", warn_on_broadcast=False)
+    fn = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, size_average, reduce, fn)
+    x, t = _pair(input, target, fn, warn_on_broadcast=False)
     if x.shape != t.shape:
         raise ValueError(f"Target size ({t.shape}) must be the same as input size ({x.shape})")
+    w = _broadcast_weight(weight, x.shape, fn)
+    pw = _broadcast_weight(pos_weight, x.shape, fn, "pos_weight")
     softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, np.float32(0))  # log(1 + exp(-x))
-    if pos_weight is None:
-        loss = (1 - t) * x + softplus_neg
-        d_input = (1 - t) - (1 - _sigmoid(x))  # sigmoid(x) - t
-        d_target = -x
-    else:
-        pw = float32_input(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
-        log_weight = (pw - 1) * t + 1
-        loss = (1 - t) * x + log_weight * softplus_neg
-        d_input = (1 - t) - log_weight * (1 - _sigmoid(x))
-        d_target = -x + (pw - 1) * softplus_neg
-    if weight is not None:
-        w = float32_input(weight, "binary_cross_entropy_with_logits", "weight")
-        loss, d_input, d_target = loss * w, d_input * w, d_target * w
-    return _loss_op(input, target, loss, lambda f: d_input * f, lambda f: d_target * f, reduction)
+    log_weight = np.float32(1) if pw is None else (pw - 1) * t + 1
+    loss = (1 - t) * x + log_weight * softplus_neg
+    if w is not None:
+        loss = loss * w
 
+    def d_input(factor):  # sigmoid(x) - t without pos_weight
+        grad = (1 - t) - log_weight * (1 - _sigmoid(x))
+        return (grad if w is None else grad * w) * factor
+
+    def d_target(factor):
+        grad = -x if pw is None else -x + (pw - 1) * softplus_neg
+        return (grad if w is None else grad * w) * factor
+
+    return _loss_op(input, target, loss, d_input, d_target, reduction)

@@ -5,13 +5,18 @@ from resnetc.tensor import Tensor
 _REDUCTIONS = ("none", "mean", "sum")
 
 
-class _WeightedLoss(Module):
-    def __init__(self, weight=None, reduction="mean"):
+class _Loss(Module):
+    def __init__(self, reduction="mean"):
         super().__init__()
         if reduction not in _REDUCTIONS:
             raise ValueError(f"{reduction} is not a valid value for reduction; expected one of {_REDUCTIONS}")
-        self.register_buffer("weight", None if weight is None else Tensor(weight))
         self.reduction = reduction
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        self.register_buffer("weight", None if weight is None else Tensor(weight))
 
 
 class CrossEntropyLoss(_WeightedLoss):
@@ -37,14 +42,6 @@ class NLLLoss(_WeightedLoss):
 
     def forward(self, input, target):
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
-
-
-class _Loss(Module):
-    def __init__(self, reduction="mean"):
-        super().__init__()
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"{reduction} is not a valid value for reduction; expected one of {_REDUCTIONS}")
-        self.reduction = reduction
 
 
 class MSELoss(_Loss):
