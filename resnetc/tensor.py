@@ -22,6 +22,8 @@ bool_ = np.dtype(np.bool_)
 _grad_mode = threading.local()
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
+MinResult = namedtuple("MinResult", ["values", "indices"])
+TopkResult = namedtuple("TopkResult", ["values", "indices"])
 
 
 def is_grad_enabled():
@@ -352,6 +354,8 @@ class Tensor:
     def __matmul__(self, other):
         return matmul(self, other)
 
+    matmul = __matmul__
+
     def __rmatmul__(self, other):
         return matmul(other, self)
 
@@ -425,6 +429,47 @@ class Tensor:
 
     def argmax(self, dim=None, keepdim=False):
         return Tensor(np.argmax(self.array, axis=dim, keepdims=keepdim))
+
+    def min(self, dim=None, keepdim=False):
+        """The minimum; with `dim`, a (values, indices) pair as in torch."""
+        if dim is None:
+            return amin(self, None, False)
+        return MinResult(amin(self, dim, keepdim), self.argmin(dim, keepdim))
+
+    def amin(self, dim=None, keepdim=False):
+        return amin(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return Tensor(np.argmin(self.array, axis=dim, keepdims=keepdim))
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The k largest (or smallest) entries along `dim` and their indices, largest first."""
+        return topk(self, k, dim, largest, sorted)
+
+    def sigmoid(self):
+        return sigmoid(self)
+
+    def tanh(self):
+        return tanh(self)
+
+    def unsqueeze(self, dim):
+        return reshape(self, np.expand_dims(self.array, dim).shape)
+
+    def squeeze(self, dim=None):
+        """Drops dimensions of size 1 (only `dim`, or those in the tuple `dim`, when given)."""
+        dims = range(self.ndim) if dim is None else [dim] if isinstance(dim, int) else dim
+        drop = {d % self.ndim for d in dims if self.ndim and self.shape[d] == 1}
+        return reshape(self, tuple(n for i, n in enumerate(self.shape) if i not in drop))
+
+    def t(self):
+        """The transpose of a matrix (0-D and 1-D tensors are returned as they are)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    def cpu(self):
+        """This tensor: resnetc's tensors live in host memory (for torch code's .cpu().numpy())."""
+        return self
 
     def reshape(self, *shape):
         return reshape(self, _shape_args(shape))
@@ -556,7 +601,8 @@ def pow(a, exponent):
 
 
 def exp(a):
-    out = np.exp(as_array(a))
+    with np.errstate(over="ignore"):  # inf, silently, as torch
+        out = np.exp(as_array(a))
     return record(out, (a,), lambda g: (g * out,))
 
 
@@ -623,6 +669,39 @@ def amax(a, dim=None, keepdim=False):
         return (_expand_reduced(g, x.shape, dim, keepdim) * share,)
 
     return record(out, (a,), backward)
+
+
+def amin(a, dim=None, keepdim=False):
+    return neg(amax(neg(a), dim, keepdim))
+
+
+def topk(a, k, dim=-1, largest=True, sorted=True):
+    x = as_array(a)
+    dim = dim % x.ndim if x.ndim else 0
+    if not 0 <= k <= (x.shape[dim] if x.ndim else 1):
+        raise RuntimeError(f"selected index k out of range: k={k}")
+    order = np.argsort(-x if largest else x, axis=dim, kind="stable")  # ties: the lower index first
+    indices = np.take(order, np.arange(k), axis=dim)
+    values = np.take_along_axis(x, indices, axis=dim)
+
+    def backward(g):
+        grad = np.zeros(x.shape, dtype=np.result_type(g, x))
+        np.put_along_axis(grad, indices, g, axis=dim)
+        return (grad,)
+
+    return TopkResult(record(values, (a,), backward), Tensor(indices.astype(np.int64)))
+
+
+def sigmoid(a):
+    x = as_array(a)
+    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for very negative x: sigmoid is 0
+        out = (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
+    return record(out, (a,), lambda g: (g * out * (1 - out),))
+
+
+def tanh(a):
+    out = np.tanh(as_array(a))
+    return record(out, (a,), lambda g: (g * (1 - out * out),))
 
 
 def matmul(a, b):

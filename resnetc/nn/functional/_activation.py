@@ -7,6 +7,8 @@ from resnetc import _C
 from resnetc.nn.functional._checks import check_inplace, float32_input, grad_array, rebase_inplace
 from resnetc.random import default_generator
 from resnetc.tensor import Tensor, as_array, record
+from resnetc.tensor import sigmoid as _tensor_sigmoid
+from resnetc.tensor import tanh as _tensor_tanh
 
 
 def relu(input, inplace=False):
@@ -81,17 +83,18 @@ def _pointwise(input, inplace, fn, forward, derivative):
 
 
 def _sigmoid(x):
-    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x < -88: sigmoid is then 0
-        return 1 / (1 + np.exp(-x))
+    return _tensor_sigmoid(x).array
 
 
 def sigmoid(input):
     """1 / (1 + exp(-input)); the gradient is g * out * (1 - out)."""
-    return _pointwise(input, False, "sigmoid", _sigmoid, lambda x, out: out * (1 - out))
+    float32_input(input, "sigmoid")
+    return _tensor_sigmoid(input)
 
 
 def tanh(input):
-    return _pointwise(input, False, "tanh", np.tanh, lambda x, out: 1 - out * out)
+    float32_input(input, "tanh")
+    return _tensor_tanh(input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
