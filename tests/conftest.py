@@ -16,3 +16,19 @@ def isa(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def resnet18_hub_cache(tmp_path, monkeypatch):
+    """A torch hub cache (TORCH_HOME) holding torchvision's resnet18 file, with seeded random
+    weights; returns the file's path."""
+    import torch
+    import torchvision
+
+    torch.manual_seed(0)
+    cache = tmp_path / "hub" / "checkpoints"
+    cache.mkdir(parents=True)
+    path = cache / "resnet18-f37072fd.pth"
+    torch.save(torchvision.models.resnet18().state_dict(), path)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    return path

@@ -53,14 +53,9 @@ def test_weights_transforms_match_torchvision(weights):
     assert ours.describe() and "resize_size" in repr(ours)
 
 
-def test_builders_take_members_from_their_own_enum(tmp_path, monkeypatch):
-    torch.manual_seed(0)
-    cache = tmp_path / "hub" / "checkpoints"
-    cache.mkdir(parents=True)
-    torch.save(torchvision.models.resnet18().state_dict(), cache / "resnet18-f37072fd.pth")
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+def test_builders_take_members_from_their_own_enum(resnet18_hub_cache):
     model = models.resnet18(weights=models.ResNet18_Weights.DEFAULT)
-    expected = torch.load(cache / "resnet18-f37072fd.pth", weights_only=True)["conv1.weight"].numpy()
+    expected = torch.load(resnet18_hub_cache, weights_only=True)["conv1.weight"].numpy()
     np.testing.assert_array_equal(model.conv1.weight.array, expected)
     model = models.get_model("resnet18", weights="ResNet18_Weights.IMAGENET1K_V1", num_classes=1000)
     np.testing.assert_array_equal(model.conv1.weight.array, expected)

@@ -87,13 +87,8 @@ def test_squeeze_unsqueeze_t_cpu(x):
     assert int(resnetc.argmax(np.array([1, 5, 2]))) == 1  # arrays are accepted
 
 
-def test_torchvision_inference_example_runs_as_written(tmp_path, monkeypatch):
+def test_torchvision_inference_example_runs_as_written(tmp_path, resnet18_hub_cache):
     """torchvision's documented example, with resnetc's names and the same weights file."""
-    torch.manual_seed(0)
-    cache = tmp_path / "hub" / "checkpoints"
-    cache.mkdir(parents=True)
-    torch.save(torchvision.models.resnet18().state_dict(), cache / "resnet18-f37072fd.pth")
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     photo = photo_like(240, 320, seed=7)
     Image.fromarray(photo).save(tmp_path / "photo.png")
 
