@@ -29,6 +29,8 @@ from resnetc.random import arange, empty, manual_seed, ones, rand, randn, zeros
 from resnetc._functions import (abs, amax, amin, argmax, argmin, clamp, exp, flatten, log, log_softmax, matmul, max,
                                 mean, min, sigmoid, softmax, sqrt, squeeze, sum, tanh, topk, unsqueeze)
 from resnetc.serialization import load, load_torch_state_dict, save, save_torch_state_dict
+from resnetc import cuda  # noqa: E402  (torch.cuda's queries: no GPU)
+from resnetc.device import device
 
 __version__ = "0.1.0"
 

@@ -13,6 +13,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from resnetc.device import device, parse_to
+
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int64 = np.dtype(np.int64)
@@ -386,6 +388,8 @@ class Tensor:
     def __ge__(self, other):
         return Tensor(self.array >= as_array(other))
 
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
     __hash__ = object.__hash__
 
     def __bool__(self):
@@ -471,6 +475,9 @@ class Tensor:
         """This tensor: resnetc's tensors live in host memory (for torch code's .cpu().numpy())."""
         return self
 
+    def cuda(self, *args, **kwargs):
+        device("cuda")  # raises: resnetc computes on the CPU only
+
     def reshape(self, *shape):
         return reshape(self, _shape_args(shape))
 
@@ -511,10 +518,12 @@ class Tensor:
     def long(self):
         return self.to(int64)
 
-    def to(self, dtype):
-        dtype = np.dtype(dtype)
-        if dtype == self.dtype:
-            return self
+    def to(self, *args, **kwargs):
+        """torch's .to(dtype), .to(device), .to(device, dtype) or .to(other): the device must be
+        the CPU; the tensor itself when nothing changes (a copy with copy=True)."""
+        dtype = parse_to(args, kwargs, self.dtype)
+        if dtype is None:
+            return self.clone() if kwargs.get("copy") else self
         array = self.array.astype(dtype)
         if dtype.kind != "f":
             return Tensor(array)

@@ -8,6 +8,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from resnetc.device import device as _device
+from resnetc.device import parse_to
 from resnetc.nn.parameter import Parameter
 from resnetc.tensor import Tensor, as_array
 
@@ -191,6 +193,23 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ modes and gradients
+    def to(self, *args, **kwargs):
+        """torch's model.to(device) / .to(dtype): resnetc's layers compute in float32 on the CPU,
+        so the device must be the CPU and the dtype float32; returns the module itself."""
+        dtype = parse_to(args, kwargs, np.dtype(np.float32))
+        if dtype is not None:
+            raise TypeError(f"resnetc's layers compute in float32; cannot convert a module to {dtype}")
+        return self
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        _device("cuda")  # raises: resnetc computes on the CPU only
+
+    def float(self):
+        return self
+
     def train(self, mode=True):
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
