@@ -27,10 +27,11 @@ from resnetc.tensor import (Tensor, as_array, cat, enable_grad, float32, float64
                             is_grad_enabled, no_grad, set_grad_enabled, stack, tensor, uint8)
 from resnetc.random import arange, empty, manual_seed, ones, rand, randn, zeros
 from resnetc._functions import (abs, amax, amin, argmax, argmin, clamp, exp, flatten, log, log_softmax, matmul, max,
-                                mean, min, sigmoid, softmax, sqrt, squeeze, sum, tanh, topk, unsqueeze)
+                                maximum, mean, min, minimum, sigmoid, softmax, sqrt, squeeze, sum, tanh, topk,
+                                unsqueeze)
 from resnetc.serialization import load, load_torch_state_dict, save, save_torch_state_dict
 from resnetc import cuda  # noqa: E402  (torch.cuda's queries: no GPU)
-from resnetc.device import device
+from resnetc._device import device
 
 __version__ = "0.1.0"
 

@@ -1,9 +1,13 @@
 """torch's top-level tensor functions (torch.max, torch.softmax, torch.sigmoid, torch.topk...),
 each the Tensor method of the same name; NumPy arrays are accepted and wrapped."""
+import numpy as np
+
 from resnetc.tensor import Tensor
+from resnetc.tensor import maximum as _maximum
+from resnetc.tensor import minimum as _minimum
 
 __all__ = ["abs", "amax", "amin", "argmax", "argmin", "clamp", "exp", "flatten", "log", "log_softmax", "matmul",
-           "max", "mean", "min", "sigmoid", "softmax", "sqrt", "squeeze", "sum", "tanh", "topk", "unsqueeze"]
+           "max", "maximum", "mean", "min", "minimum", "sigmoid", "softmax", "sqrt", "squeeze", "sum", "tanh", "topk", "unsqueeze"]
 
 
 def _tensor(x):
@@ -30,9 +34,28 @@ flatten = _method("flatten", "input with dimensions start_dim..end_dim merged.")
 log = _method("log", "log(input) elementwise.")
 log_softmax = _method("log_softmax", "log(softmax(input, dim)).")
 matmul = _method("matmul", "The matrix product of two 2-D tensors.")
-max = _method("max", "The maximum; with `dim`, a (values, indices) pair: `_, predicted = resnetc.max(logits, 1)`.")
+maximum = _maximum
+minimum = _minimum
+
+
+def _extreme(name, elementwise, doc):
+    method = _method(name, doc)
+
+    def function(input, *args, **kwargs):
+        if args and isinstance(args[0], (Tensor, np.ndarray)):  # torch.max(a, b): elementwise
+            return elementwise(input, args[0])
+        return method(input, *args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
+max = _extreme("max", maximum, "The maximum; with `dim`, a (values, indices) pair (`_, predicted = "
+               "resnetc.max(logits, 1)`); with a second tensor, the elementwise maximum.")
 mean = _method("mean", "The mean over `dim` (all of input by default).")
-min = _method("min", "The minimum; with `dim`, a (values, indices) pair.")
+min = _extreme("min", minimum, "The minimum; with `dim`, a (values, indices) pair; with a second tensor, "
+               "the elementwise minimum.")
 sigmoid = _method("sigmoid", "1 / (1 + exp(-input)) elementwise.")
 softmax = _method("softmax", "exp(input) normalised to sum to 1 along `dim`.")
 sqrt = _method("sqrt", "sqrt(input) elementwise.")

@@ -13,7 +13,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from resnetc.device import device, parse_to
+from resnetc._device import device, parse_to
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -426,7 +426,9 @@ class Tensor:
         """The maximum; with `dim`, a (values, indices) pair as in torch."""
         if dim is None:
             return amax(self, None, False)
-        return MaxResult(amax(self, dim, keepdim), self.argmax(dim, keepdim))
+        if isinstance(dim, (Tensor, np.ndarray)):
+            raise TypeError("max(other): use resnetc.maximum(a, b) (or resnetc.max(a, b)) for an elementwise maximum")
+        return MaxResult(*indexed_extreme(self, dim, keepdim, np.argmax))
 
     def amax(self, dim=None, keepdim=False):
         return amax(self, dim, keepdim)
@@ -438,7 +440,9 @@ class Tensor:
         """The minimum; with `dim`, a (values, indices) pair as in torch."""
         if dim is None:
             return amin(self, None, False)
-        return MinResult(amin(self, dim, keepdim), self.argmin(dim, keepdim))
+        if isinstance(dim, (Tensor, np.ndarray)):
+            raise TypeError("min(other): use resnetc.minimum(a, b) (or resnetc.min(a, b)) for an elementwise minimum")
+        return MinResult(*indexed_extreme(self, dim, keepdim, np.argmin))
 
     def amin(self, dim=None, keepdim=False):
         return amin(self, dim, keepdim)
@@ -474,6 +478,11 @@ class Tensor:
     def cpu(self):
         """This tensor: resnetc's tensors live in host memory (for torch code's .cpu().numpy())."""
         return self
+
+    @property
+    def device(self):
+        """Always the CPU (for torch code's ``labels.to(outputs.device)``)."""
+        return device("cpu")
 
     def cuda(self, *args, **kwargs):
         device("cuda")  # raises: resnetc computes on the CPU only
@@ -521,9 +530,9 @@ class Tensor:
     def to(self, *args, **kwargs):
         """torch's .to(dtype), .to(device), .to(device, dtype) or .to(other): the device must be
         the CPU; the tensor itself when nothing changes (a copy with copy=True)."""
-        dtype = parse_to(args, kwargs, self.dtype)
+        dtype, copy = parse_to(args, kwargs, self.dtype)
         if dtype is None:
-            return self.clone() if kwargs.get("copy") else self
+            return self.clone() if copy else self
         array = self.array.astype(dtype)
         if dtype.kind != "f":
             return Tensor(array)
@@ -667,50 +676,122 @@ def mean(a, dim=None, keepdim=False):
     return record(out, (a,), lambda g: (_expand_reduced(g / count, x.shape, dim, keepdim),))
 
 
-def amax(a, dim=None, keepdim=False):
+def _extreme(a, dim, keepdim, reduce):
+    """amax / amin (reduce = np.max / np.min): ties share the gradient evenly, as torch's do."""
     x = as_array(a)
-    out = np.asarray(x.max(axis=_axes(dim), keepdims=keepdim))
+    out = np.asarray(reduce(x, axis=_axes(dim), keepdims=keepdim))
 
     def backward(g):
         peak = x == _expand_reduced(out, x.shape, dim, keepdim)
-        # Ties share the gradient evenly, as torch's amax does.
         share = peak / peak.sum(axis=_axes(dim), keepdims=True)
         return (_expand_reduced(g, x.shape, dim, keepdim) * share,)
 
     return record(out, (a,), backward)
 
 
+def amax(a, dim=None, keepdim=False):
+    return _extreme(a, dim, keepdim, np.max)
+
+
 def amin(a, dim=None, keepdim=False):
-    return neg(amax(neg(a), dim, keepdim))
+    return _extreme(a, dim, keepdim, np.min)
+
+
+def _checked_dim(dim, ndim):
+    if not -max_ndim(ndim) <= dim < max_ndim(ndim):
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max_ndim(ndim)}, "
+                         f"{max_ndim(ndim) - 1}], but got {dim})")
+    return dim % max_ndim(ndim)
+
+
+def max_ndim(ndim):
+    return ndim if ndim else 1
+
+
+def take_along(a, indices, dim):
+    """a's entries at `indices` along `dim` (indices shaped like a, with any size along dim);
+    the gradient goes to exactly those entries, as torch's max(dim)/min(dim)/topk route it."""
+    x = as_array(a)
+
+    def backward(g):
+        grad = np.zeros(x.shape, dtype=np.result_type(g, x) if x.dtype.kind == "f" else np.asarray(g).dtype)
+        np.put_along_axis(grad, indices, g, axis=dim)
+        return (grad,)
+
+    return record(np.take_along_axis(x, indices, axis=dim), (a,), backward)
+
+
+def indexed_extreme(a, dim, keepdim, arg):
+    """(values, indices) of max(dim) / min(dim) (arg = np.argmax / np.argmin)."""
+    x = as_array(a)
+    dim = _checked_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return a if isinstance(a, Tensor) else Tensor(x), Tensor(np.int64(0))
+    indices = np.expand_dims(arg(x, axis=dim), dim)
+    values = take_along(a, indices, dim)
+    if not keepdim:
+        values = reshape(values, np.squeeze(indices, dim).shape)
+        indices = np.squeeze(indices, dim)
+    return values, Tensor(indices.astype(np.int64))
 
 
 def topk(a, k, dim=-1, largest=True, sorted=True):
     x = as_array(a)
-    dim = dim % x.ndim if x.ndim else 0
-    if not 0 <= k <= (x.shape[dim] if x.ndim else 1):
+    scalar = x.ndim == 0  # torch treats a 0-d tensor as one element, and returns 0-d results
+    if scalar:
+        _checked_dim(dim, 0)
+        a, x, dim = reshape(a, (1,)), x.reshape(1), 0
+    dim = _checked_dim(dim, x.ndim)
+    if not 0 <= k <= x.shape[dim]:
         raise RuntimeError(f"selected index k out of range: k={k}")
-    order = np.argsort(-x if largest else x, axis=dim, kind="stable")  # ties: the lower index first
+    if largest:  # descending, NaN first (torch's largest), ties by lower index: no negation (unsigned ints)
+        n = x.shape[dim]
+        order = n - 1 - np.flip(np.argsort(np.flip(x, dim), axis=dim, kind="stable"), dim)
+    else:
+        order = np.argsort(x, axis=dim, kind="stable")
     indices = np.take(order, np.arange(k), axis=dim)
-    values = np.take_along_axis(x, indices, axis=dim)
+    values = take_along(a, indices, dim)
+    if scalar:
+        values, indices = reshape(values, indices.shape[:0] if k else (0,)), indices.reshape(() if k else (0,))
+    return TopkResult(values, Tensor(indices.astype(np.int64)))
 
-    def backward(g):
-        grad = np.zeros(x.shape, dtype=np.result_type(g, x))
-        np.put_along_axis(grad, indices, g, axis=dim)
-        return (grad,)
 
-    return TopkResult(record(values, (a,), backward), Tensor(indices.astype(np.int64)))
+def logistic(x):
+    """1 / (1 + exp(-x)) of an ndarray, in float32 for integer input (as torch)."""
+    x = x if x.dtype.kind == "f" else x.astype(np.float32)
+    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for very negative x: sigmoid is 0
+        return (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
 
 
 def sigmoid(a):
-    x = as_array(a)
-    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for very negative x: sigmoid is 0
-        out = (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
+    out = logistic(as_array(a))
     return record(out, (a,), lambda g: (g * out * (1 - out),))
 
 
 def tanh(a):
-    out = np.tanh(as_array(a))
+    x = as_array(a)
+    out = np.tanh(x if x.dtype.kind == "f" else x.astype(np.float32))
     return record(out, (a,), lambda g: (g * (1 - out * out),))
+
+
+def maximum(a, b):
+    """Elementwise maximum; where they are equal the gradient is shared evenly, as torch's."""
+    return _elementwise_extreme(a, b, np.maximum)
+
+
+def minimum(a, b):
+    return _elementwise_extreme(a, b, np.minimum)
+
+
+def _elementwise_extreme(a, b, pick):
+    xa, xb = as_array(a), as_array(b)
+    out = pick(xa, xb)
+
+    def backward(g):
+        wins_a = np.where(xa == xb, 0.5, (out == xa).astype(np.float32))
+        return _unbroadcast(g * wins_a, xa.shape), _unbroadcast(g * (1 - wins_a), xb.shape)
+
+    return record(out, (a, b), backward)
 
 
 def matmul(a, b):

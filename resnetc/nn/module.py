@@ -8,8 +8,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from resnetc.device import device as _device
-from resnetc.device import parse_to
+from resnetc._device import device as _device
+from resnetc._device import parse_to
 from resnetc.nn.parameter import Parameter
 from resnetc.tensor import Tensor, as_array
 
@@ -196,7 +196,7 @@ class Module:
     def to(self, *args, **kwargs):
         """torch's model.to(device) / .to(dtype): resnetc's layers compute in float32 on the CPU,
         so the device must be the CPU and the dtype float32; returns the module itself."""
-        dtype = parse_to(args, kwargs, np.dtype(np.float32))
+        dtype, _ = parse_to(args, kwargs, np.dtype(np.float32))
         if dtype is not None:
             raise TypeError(f"resnetc's layers compute in float32; cannot convert a module to {dtype}")
         return self

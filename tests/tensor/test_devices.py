@@ -14,7 +14,7 @@ def test_device_is_the_cpu_and_says_so_otherwise():
         assert (repr(ours), str(ours), ours.type, ours.index) == (repr(theirs), str(theirs), theirs.type, theirs.index)
     assert resnetc.device("cpu") == resnetc.device("cpu") != resnetc.device("cpu:0")
     assert not resnetc.cuda.is_available() and resnetc.cuda.device_count() == 0
-    for spec in ("cuda", "cuda:1", "mps"):
+    for spec in ("cuda", "cuda:1", "mps", "hpu"):
         with pytest.raises(RuntimeError, match=f"CPU only: device '{spec}' is not available"):
             resnetc.device(spec)
 
@@ -28,6 +28,10 @@ def test_tensor_to_follows_torch():
     assert x.to(np.zeros(1, np.int64)).dtype == np.int64 and x.to(np.int64).dtype == np.int64
     copied = x.to(copy=True)
     assert copied is not x and not np.shares_memory(copied.array, x.array)
+    assert x.to(np.float32, False, True) is not x and x.to(np.float32, True) is x  # torch's positional (non_blocking, copy)
+    assert x.device == resnetc.device("cpu") and x.to(x.device) is x  # labels.to(outputs.device)
+    with pytest.raises(RuntimeError, match="CPU only: device 'hpu'"):
+        x.to("hpu")
     (doubled.sum() + copied.sum()).backward()
     np.testing.assert_array_equal(x.grad.array, np.full((2, 3), 2, np.float32))  # both copies differentiate
     with pytest.raises(RuntimeError, match="CPU only"):
@@ -74,5 +78,6 @@ def test_transfer_learning_tutorial_loop_runs_as_written():
     running_loss = loss.item() * inputs.size(0)
     running_corrects = resnetc.sum(preds == labels.data)
     accuracy = running_corrects.double() / 4
-    assert np.isfinite(running_loss) and 0 <= float(accuracy) <= 1
     np.testing.assert_array_equal(preds.array, np.argmax(outputs.array, 1))
+    assert float(accuracy) == np.mean(np.argmax(outputs.array, 1) == labels.array)
+    assert running_loss == pytest.approx(4 * loss.item()) and np.isfinite(running_loss)

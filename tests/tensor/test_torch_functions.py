@@ -80,11 +80,63 @@ def test_squeeze_unsqueeze_t_cpu(x):
     check_grad(out, ref, ours, theirs)
     m = resnetc.Tensor(x[0])
     np.testing.assert_array_equal(m.t().array, torch.tensor(x[0]).t().numpy())
-    assert m[0].t() is not None and m.cpu() is m
+    assert m[0].t().shape == (4,) and m.cpu() is m
     with pytest.raises(RuntimeError, match="expects a tensor with <= 2 dimensions"):
         resnetc.Tensor(x).t()
     assert resnetc.matmul(m, m.t()).shape == (3, 3) and m.matmul(m.t()).shape == (3, 3)
     assert int(resnetc.argmax(np.array([1, 5, 2]))) == 1  # arrays are accepted
+
+
+def test_integer_bool_nan_and_0d_inputs_follow_torch():
+    images = np.array([[0, 5, 3], [7, 2, 9]], np.uint8)  # no negation tricks on unsigned ints
+    ours, theirs = resnetc.Tensor(images), torch.tensor(images)
+    assert int(resnetc.min(ours)) == int(torch.min(theirs))
+    values, indices = ours.min(1)
+    np.testing.assert_array_equal(values.array, theirs.min(1).values.numpy())
+    np.testing.assert_array_equal(indices.array, theirs.min(1).indices.numpy())
+    for k, largest in ((2, True), (2, False)):
+        top, ref = ours.topk(k, largest=largest), theirs.topk(k, largest=largest)
+        np.testing.assert_array_equal(top.values.array, ref.values.numpy())
+        np.testing.assert_array_equal(top.indices.array, ref.indices.numpy())
+    assert bool(resnetc.Tensor(np.array([True, False])).min()) is False
+    with_nan = np.array([1.0, np.nan, 3.0], np.float32)  # NaN counts as the largest, as in torch
+    assert resnetc.Tensor(with_nan).topk(1).indices.tolist() == torch.tensor(with_nan).topk(1).indices.tolist()
+    scalar = resnetc.Tensor(np.float32(5)).topk(1)
+    assert scalar.values.shape == () and int(scalar.indices) == 0
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        resnetc.Tensor(images).topk(1, dim=2)
+    np.testing.assert_allclose(resnetc.sigmoid(resnetc.Tensor(np.array([1, 2]))).array,
+                               torch.sigmoid(torch.tensor([1, 2])).numpy(), rtol=1e-6)
+    assert resnetc.tanh(resnetc.Tensor(np.array([1, 2]))).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_reductions_over_dim_route_the_gradient_to_the_returned_index(name):
+    ties = np.array([[1.0, 1.0, 2.0], [3.0, 0.0, 3.0]], np.float32)
+    ours, theirs = pair(ties)
+    out, ref = getattr(resnetc, name)(ours, 1), getattr(torch, name)(theirs, 1)
+    np.testing.assert_array_equal(out.indices.array, ref.indices.numpy())
+    check_grad(out.values, ref.values, ours, theirs)
+    ours, theirs = pair(ties)  # amax/amin (and the full reductions) share among ties, as torch's
+    check_grad(getattr(resnetc, "a" + name)(ours, 1), getattr(torch, "a" + name)(theirs, 1), ours, theirs)
+
+
+@pytest.mark.parametrize("name", ["max", "min", "maximum", "minimum"])
+def test_elementwise_max_min_of_two_tensors(name):
+    a = np.array([[1.0, 5.0, 2.0], [4.0, 4.0, 0.0]], np.float32)
+    b = np.array([3.0, 4.0, 2.0], np.float32)  # broadcast, with ties (the gradient is split)
+    ours_a, theirs_a = pair(a)
+    ours_b, theirs_b = pair(b)
+    out, ref = getattr(resnetc, name)(ours_a, ours_b), getattr(torch, name)(theirs_a, theirs_b)
+    np.testing.assert_array_equal(out.array, ref.detach().numpy())
+    upstream = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out.backward(resnetc.Tensor(upstream))
+    ref.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(ours_a.grad.array, theirs_a.grad.numpy())
+    np.testing.assert_allclose(ours_b.grad.array, theirs_b.grad.numpy())
+    if name in ("max", "min"):
+        with pytest.raises(TypeError, match=f"resnetc.{name}imum"):
+            getattr(ours_a, name)(ours_a)
 
 
 def test_torchvision_inference_example_runs_as_written(tmp_path, resnet18_hub_cache):

@@ -6,7 +6,7 @@ import numpy as np
 from resnetc import _C
 from resnetc.nn.functional._checks import check_inplace, float32_input, grad_array, rebase_inplace
 from resnetc.random import default_generator
-from resnetc.tensor import Tensor, as_array, record
+from resnetc.tensor import Tensor, as_array, logistic, record
 from resnetc.tensor import sigmoid as _tensor_sigmoid
 from resnetc.tensor import tanh as _tensor_tanh
 
@@ -82,18 +82,22 @@ def _pointwise(input, inplace, fn, forward, derivative):
     return rebase_inplace(input, backward)
 
 
-def _sigmoid(x):
-    return _tensor_sigmoid(x).array
+_sigmoid = logistic
+
+
+def _check_float32(input, fn):
+    if as_array(input).dtype != np.float32:
+        raise TypeError(f"{fn}: expected input of dtype float32, got {as_array(input).dtype}")
 
 
 def sigmoid(input):
     """1 / (1 + exp(-input)); the gradient is g * out * (1 - out)."""
-    float32_input(input, "sigmoid")
+    _check_float32(input, "sigmoid")
     return _tensor_sigmoid(input)
 
 
 def tanh(input):
-    float32_input(input, "tanh")
+    _check_float32(input, "tanh")
     return _tensor_tanh(input)
 
 

@@ -2,9 +2,6 @@
 device; naming another raises at once with a clear message instead of failing later."""
 import numpy as np
 
-_OTHER_DEVICES = ("cuda", "mps", "xpu", "xla", "hip", "meta", "npu", "privateuseone")
-
-
 class device:
     """``resnetc.device("cpu")`` (or "cpu:0"); ``str(d) == "cpu"``."""
 
@@ -32,17 +29,27 @@ class device:
 
 
 def is_device_like(obj):
-    """Whether a positional argument of .to() names a device rather than a dtype."""
-    return isinstance(obj, device) or (isinstance(obj, str) and obj.partition(":")[0] in ("cpu",) + _OTHER_DEVICES)
+    """Whether a positional argument of .to() names a device rather than a dtype: a device, or a
+    string that is not a NumPy dtype name ("cpu", "cuda:0", "hpu"...)."""
+    if isinstance(obj, device):
+        return True
+    if not isinstance(obj, str):
+        return False
+    try:
+        np.dtype(obj)
+    except TypeError:
+        return True
+    return False
 
 
 def parse_to(args, kwargs, current_dtype):
-    """The dtype that torch's ``.to(...)`` arguments ask for (None: unchanged), after checking
-    that any device they name is the CPU. Accepts .to(dtype), .to(device), .to(device, dtype),
-    .to(tensor) and the keywords device, dtype, non_blocking, copy."""
+    """(dtype, copy) that torch's ``.to(...)`` arguments ask for (dtype None: unchanged), after
+    checking that any device they name is the CPU. Accepts .to(dtype), .to(device),
+    .to(device, dtype), .to(tensor), torch's positional non_blocking and copy after those, and
+    the keywords device, dtype, non_blocking, copy."""
     kwargs = dict(kwargs)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("copy", None)
+    copy = bool(kwargs.pop("copy", False))
     kwargs.pop("memory_format", None)
     dtype = kwargs.pop("dtype", None)
     if kwargs.get("device") is not None:
@@ -50,13 +57,16 @@ def parse_to(args, kwargs, current_dtype):
     kwargs.pop("device", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    flags = [arg for arg in args if isinstance(arg, bool)]  # positional (non_blocking, copy)
+    if len(flags) > 1:
+        copy = copy or flags[1]
     for arg in args:
+        if isinstance(arg, bool):
+            continue
         if is_device_like(arg):
             device(arg)
         elif not isinstance(arg, (type, np.dtype)) and hasattr(arg, "dtype") and hasattr(arg, "shape"):
             dtype = arg.dtype  # .to(other_tensor): its dtype
-        elif isinstance(arg, bool):  # torch's positional non_blocking / copy
-            continue
         else:
             dtype = arg
-    return None if dtype is None or np.dtype(dtype) == current_dtype else np.dtype(dtype)
+    return (None if dtype is None or np.dtype(dtype) == current_dtype else np.dtype(dtype)), copy
