@@ -1,5 +1,6 @@
 """A file read into one writable buffer, and a seekable file object over such a buffer: readers
-hand out NumPy views of that buffer instead of copying each array."""
+hand out NumPy views of that buffer instead of copying each array. Readers take a path or, as
+torch.load does, a binary file object (io.BytesIO, an open file)."""
 import io
 import os
 
@@ -44,3 +45,15 @@ def _read_file(path):
                 break
             got += n
     return buffer[:got] if got < size else buffer
+
+
+def _read_source(source):
+    """(name for messages, writable buffer) of a path or a binary file object."""
+    if hasattr(source, "read"):
+        data = source.read()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"expected a binary file object, but read() returned "
+                            f"{type(data).__name__} (open the file with 'rb')")
+        return str(getattr(source, "name", "<file object>")), bytearray(data)
+    path = os.fspath(source)
+    return path, _read_file(path)

@@ -3,11 +3,12 @@
 ONE file in the safetensors format. Every array (NumPy or resnetc Tensor) anywhere in the
 saved object becomes a safetensors tensor named by its dotted path
 (``model.layer1.0.conv1.weight``, ``optimizer.state.0.momentum_buffer``); everything else
-(numbers, strings, lists, tuples, dicts, None, NumPy RNG ``bit_generator.state`` dicts) is
-JSON stored in the safetensors header's ``__metadata__`` under ``resnetc.checkpoint``,
-with ``{"__tensor__": name}`` where an array was. One file means one atomic rename (see
+(numbers, strings, lists, tuples, dicts, None, argparse Namespaces, NumPy RNG
+``bit_generator.state`` dicts) is JSON stored in the safetensors header's ``__metadata__``
+under ``resnetc.checkpoint``, with ``{"__tensor__": name}`` where an array was. One file means one atomic rename (see
 :mod:`resnetc.serialization.atomic`), and any safetensors reader sees the weights.
 """
+import argparse
 import base64
 import binascii
 import json
@@ -18,11 +19,14 @@ import numpy as np
 
 from resnetc.serialization.arrays import _is_resnetc_tensor
 from resnetc.serialization.atomic import _atomic_write
-from resnetc.serialization.safetensors_io import _read_safetensors
+from resnetc.serialization.buffers import _read_source
+from resnetc.serialization.safetensors_io import _parse_safetensors
+from resnetc.serialization.torch_reader import _load_torch_buffer, is_torch_file
 
 _FORMAT = "resnetc.checkpoint"
 _VERSION = 1
-_RESERVED = ("__tensor__", "__tuple__", "__dict__", "__float__", "__bytes__", "__npscalar__")
+_RESERVED = ("__tensor__", "__tuple__", "__dict__", "__float__", "__bytes__", "__npscalar__",
+             "__namespace__")
 
 
 class _Encoder:
@@ -64,6 +68,8 @@ class _Encoder:
             return {"__bytes__": base64.b64encode(obj).decode("ascii")}
         if isinstance(obj, list):
             return [self.encode(v, path + (str(i),)) for i, v in enumerate(obj)]
+        if isinstance(obj, argparse.Namespace):  # torchvision's train.py saves its args
+            return {"__namespace__": self.encode(vars(obj), path + ("args",))}
         if isinstance(obj, tuple):
             return {"__tuple__": [self.encode(v, path + (str(i),)) for i, v in enumerate(obj)]}
         if isinstance(obj, dict):
@@ -98,6 +104,8 @@ def _decode(obj, tensors, path):
         return array
     if "__tuple__" in obj:
         return tuple(_decode(v, tensors, path) for v in obj["__tuple__"])
+    if "__namespace__" in obj:
+        return argparse.Namespace(**_decode(obj["__namespace__"], tensors, path))
     if "__float__" in obj:
         return float(obj["__float__"])
     if "__bytes__" in obj:
@@ -113,16 +121,16 @@ def _decode(obj, tensors, path):
     return {k: _decode(v, tensors, path) for k, v in obj.items()}
 
 
-def save(obj, path):
-    """Saves a checkpoint (any nesting of dicts, lists, tuples, numbers, strings, None, NumPy
-    arrays and resnetc Tensors, e.g. ``{'model': model.state_dict(), 'optimizer':
-    opt.state_dict(), 'epoch': 3, 'rng': gen.bit_generator.state}``) to ``path`` atomically.
+def save(obj, f):
+    """Saves a checkpoint (any nesting of dicts, lists, tuples, numbers, strings, None,
+    argparse Namespaces, NumPy arrays and resnetc Tensors, e.g. ``{'model': model.state_dict(),
+    'optimizer': opt.state_dict(), 'epoch': 3, 'args': args}``) to the path ``f`` atomically,
+    or to a binary file object ``f`` (io.BytesIO, an open file) as torch.save does.
 
     Format: one safetensors file; arrays are its tensors, named by dotted path; the rest is
     JSON in its header metadata (see the module docstring)."""
     import safetensors.numpy
 
-    path = os.fspath(path)
     encoder = _Encoder()
     tree = encoder.encode(obj, ())
     meta = {"format": _FORMAT, "version": str(_VERSION),
@@ -130,22 +138,35 @@ def save(obj, path):
     # serialized in memory (safetensors.numpy.save_file would use its own temp file, which a
     # kill would leave behind under a name we cannot recognise)
     data = safetensors.numpy.save(encoder.tensors, metadata=meta)
-    _atomic_write(path, lambda f: f.write(data))
+    if hasattr(f, "write"):
+        f.write(data)
+    else:
+        _atomic_write(os.fspath(f), lambda out: out.write(data))
 
 
-def load(path):
-    """Loads a checkpoint written by :func:`save`. Arrays come back as NumPy arrays (resnetc
-    Tensors as Tensors, with their requires_grad); dict key order, tuples and non-string keys
-    are preserved. The arrays are writable views of one buffer holding the file (no second
-    copy), so that buffer lives as long as any of them."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    metadata, tensors = _read_safetensors(path)
+def load(f, map_location=None, weights_only=None, **pickle_load_args):
+    """Loads what :func:`save` wrote, from a path or a binary file object, as ``torch.load``
+    does; a file written by ``torch.save`` (a state_dict or a checkpoint dict of them) and a
+    plain safetensors file are read too (see :func:`resnetc.load_torch_state_dict`).
+
+    Arrays come back as NumPy arrays (resnetc Tensors as Tensors, with their requires_grad);
+    dict key order, tuples and non-string keys are preserved. The arrays are writable views of
+    one buffer holding the file (no second copy), so that buffer lives as long as any of them.
+
+    ``map_location`` may name the CPU (everything loads there) or be a dict or function, which
+    has nothing to remap; a CUDA device is refused. Loading never runs code from the file, so
+    ``weights_only`` is accepted for compatibility and changes nothing: a torch file holding a
+    pickled model is refused either way."""
+    del weights_only, pickle_load_args  # torch's options for its unpickler; ours is fixed
+    _check_map_location(map_location)
+    if not hasattr(f, "read") and not os.path.exists(os.fspath(f)):
+        raise FileNotFoundError(f"no checkpoint at {os.fspath(f)}")
+    path, buffer = _read_source(f)
+    if is_torch_file(buffer):
+        return _load_torch_buffer(path, buffer)
+    metadata, tensors = _parse_safetensors(path, buffer)
     if metadata.get("format") != _FORMAT or _FORMAT not in metadata:
-        raise ValueError(f"{path}: not a resnetc checkpoint (a safetensors file without "
-                         f"resnetc metadata); use resnetc.load_torch_state_dict or "
-                         f"resnetc.serialization.load_safetensors for plain weight files")
+        return tensors  # a plain safetensors file: its weights
     if metadata.get("version") != str(_VERSION):
         raise ValueError(f"{path}: resnetc checkpoint version {metadata.get('version')!r} is "
                          f"not supported (this resnetc reads version {_VERSION})")
@@ -156,3 +177,10 @@ def load(path):
             binascii.Error) as e:
         raise ValueError(f"{path}: corrupt checkpoint metadata: {type(e).__name__}: {e}") \
             from None
+
+
+def _check_map_location(map_location):
+    if map_location is None or callable(map_location) or isinstance(map_location, dict):
+        return
+    from resnetc._device import device
+    device(map_location)  # raises, naming the device, unless it is the CPU

@@ -34,7 +34,11 @@ def _safetensors_header(path, buffer):
 def _read_safetensors(path):
     """(metadata, OrderedDict name -> array), arrays zero-copy views of one read buffer."""
     path = os.fspath(path)
-    buffer = _read_file(path)
+    return _parse_safetensors(path, _read_file(path))
+
+
+def _parse_safetensors(path, buffer):
+    """As _read_safetensors, on a buffer already read (path names it in messages)."""
     header, data_start = _safetensors_header(path, buffer)
     metadata = header.pop("__metadata__", None) or {}
     if not isinstance(metadata, dict):

@@ -20,17 +20,16 @@ import argparse
 import collections
 import io
 import math
-import os
 import struct
 import zipfile
 
 import numpy as np
 
 from resnetc.serialization.arrays import _bf16_to_float32
-from resnetc.serialization.buffers import _BufferFile, _read_file
+from resnetc.serialization.buffers import _BufferFile, _read_source
 from resnetc.serialization.restricted_unpickler import (_Global, _Refused, _StateDictUnpickler,
                                                         _StorageRef, _TensorRef)
-from resnetc.serialization.safetensors_io import load_safetensors
+from resnetc.serialization.safetensors_io import _parse_safetensors
 
 _MAX_PICKLE_BYTES = 1 << 28  # data.pkl of a state_dict is kilobytes; 256 MiB is generous
 _MAX_COMPRESSION_RATIO = 200  # torch stores entries uncompressed; deflate of real data is < 10x
@@ -156,27 +155,35 @@ def _replace_refs(obj, fn):
     return obj
 
 
-def load_torch_state_dict(path):
+def load_torch_state_dict(f):
     """Reads a PyTorch checkpoint (``torch.save`` zip format, or safetensors) without torch.
 
-    Returns what was saved (usually an OrderedDict name -> NumPy array; nested dicts such as
-    ``{'model': state_dict, 'epoch': 3}`` keep their structure). See the module docstring for
-    what is allowed in the pickle. Raises ValueError naming the file for anything that is not
-    a plain state_dict or is malformed.
+    ``f`` is a path or a binary file object. Returns what was saved (usually an OrderedDict
+    name -> NumPy array; nested dicts such as ``{'model': state_dict, 'epoch': 3}`` keep their
+    structure). See the module docstring for what is allowed in the pickle. Raises ValueError
+    naming the file for anything that is not a plain state_dict or is malformed.
     """
-    path = os.fspath(path)
-    buffer = _read_file(path)
-    head = bytes(buffer[:16])
-    if head[:4] == b"PK\x03\x04" or head[:4] == b"PK\x05\x06":
-        return _load_torch_zip(path, buffer)
-    if head[:3] == b"\x80\x02\x8a":
-        return _load_torch_legacy(path, buffer)
-    if len(buffer) >= 9 and head[8:9] == b"{":
-        return load_safetensors(path)
+    path, buffer = _read_source(f)
+    if is_torch_file(buffer):
+        return _load_torch_buffer(path, buffer)
+    if len(buffer) >= 9 and buffer[8:9] == b"{":
+        return _parse_safetensors(path, buffer)[1]
     if len(buffer) < 22:
         raise ValueError(f"{path}: file too short ({len(buffer)} bytes) to be a checkpoint")
     raise ValueError(f"{path}: not a torch.save zip archive nor a safetensors file "
-                     f"(starts with {head[:8]!r}); it may be truncated or corrupt")
+                     f"(starts with {bytes(buffer[:8])!r}); it may be truncated or corrupt")
+
+
+def is_torch_file(buffer):
+    """Whether a file's bytes start like torch.save's output (zip, or the legacy pickle)."""
+    head = bytes(buffer[:4])
+    return head in (b"PK\x03\x04", b"PK\x05\x06") or head[:3] == b"\x80\x02\x8a"
+
+
+def _load_torch_buffer(path, buffer):
+    if bytes(buffer[:2]) == b"PK":
+        return _load_torch_zip(path, buffer)
+    return _load_torch_legacy(path, buffer)
 
 
 def _load_torch_zip(path, buffer):
