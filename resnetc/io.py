@@ -192,6 +192,17 @@ def read_image(path, mode="RGB", apply_exif_orientation=False):
     return image
 
 
+def decode_to_pil(image):
+    """An image file (or bytes, or EncodedImage) as the RGB PIL image torchvision's loader gives,
+    decoded by :func:`read_image`; without Pillow installed, the (H, W, 3) uint8 array."""
+    array = read_image(image)
+    try:
+        from PIL import Image
+    except ImportError:  # Pillow is optional
+        return array
+    return Image.fromarray(array, "RGB")
+
+
 def encode_jpeg(image, quality=75):
     """Encodes a uint8 image to JPEG bytes. image: (H, W, 3) / (H, W, 1) / (H, W) ndarray,
     or a CHW uint8 Tensor (torchvision.io.encode_jpeg's layout)."""

@@ -2,10 +2,11 @@
 
 Names, arguments, attributes and sample order are torchvision's. Differences:
 
-- ImageFolder's ``default_loader`` returns a :class:`resnetc.io.EncodedImage` (the file's bytes,
-  undecoded) rather than a PIL image: the transform chain decodes it, possibly in one fused C call
-  with crop/resize/normalize. So with ``transform=None`` a sample is an EncodedImage. Pass
-  ``loader=resnetc.datasets.pil_loader`` for torchvision's PIL images.
+- ImageFolder's ``default_loader`` reads the file's bytes undecoded (a
+  :class:`resnetc.io.EncodedImage`) and hands them to a resnetc transform, which decodes them,
+  possibly in one fused C call with crop/resize/normalize. Without a transform, or with one of
+  the user's own, the sample is decoded first and is a PIL image, as in torchvision. An explicit
+  ``loader=resnetc.io.EncodedImage.from_file`` always gives the bytes.
 - Indexing walks the tree with ``os.scandir`` and no per-file ``stat`` (the file type comes from
   the directory entry), checking extensions on the file name; on a tree of 100,000 files it is
   several times faster than torchvision's ``os.walk`` + ``os.path.join`` per file.
@@ -18,7 +19,7 @@ Names, arguments, attributes and sample order are torchvision's. Differences:
 import errno
 import os
 
-from resnetc.io import EncodedImage
+from resnetc.io import EncodedImage, decode_to_pil
 from resnetc.datasets.vision import VisionDataset
 
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
@@ -202,6 +203,8 @@ class DatasetFolder(VisionDataset):
         path, target = self.samples[index]
         try:
             sample = self.loader(path)
+            if self.loader is default_loader and not _decodes_itself(self.transform):
+                sample = decode_to_pil(sample)
             if self.transform is not None:
                 sample = self.transform(sample)
         except Exception as exc:
@@ -227,16 +230,24 @@ def pil_loader(path):
 
 
 def default_loader(path):
-    """ImageFolder's default loader: an undecoded :class:`resnetc.io.EncodedImage`."""
+    """ImageFolder's default loader: an undecoded :class:`resnetc.io.EncodedImage`, which the
+    dataset decodes to a PIL image unless its transform is resnetc's (see the module docstring)."""
     return EncodedImage.from_file(path)
+
+
+def _decodes_itself(transform):
+    """Whether a transform takes an EncodedImage: resnetc's transforms (and subclasses of them)
+    do; None and the user's own callables expect what torchvision's loader gives, a PIL image."""
+    return transform is not None and any(
+        cls.__module__.startswith("resnetc.transforms") for cls in type(transform).__mro__)
 
 
 class ImageFolder(DatasetFolder):
     """A dataset of images in ``root/<class>/**/<image>`` with the extensions in IMG_EXTENSIONS.
 
     Same arguments and attributes as torchvision's ImageFolder (plus ``imgs``, a synonym of
-    ``samples``). The default loader returns an undecoded :class:`resnetc.io.EncodedImage`, so a
-    sample without a transform is an EncodedImage, not a PIL image (use ``loader=pil_loader``).
+    ``samples``). A sample is a PIL image in RGB, as in torchvision, except that resnetc's own
+    transforms receive the undecoded file (see the module docstring).
     """
 
     def __init__(self, root, transform=None, target_transform=None, loader=default_loader,

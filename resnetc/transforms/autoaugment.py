@@ -12,7 +12,7 @@ from resnetc.transforms import functional as F
 from resnetc.utils.random_state import current_sample_generator as rng
 from resnetc.transforms.functional import InterpolationMode, _interpolation
 from resnetc.tensor import Tensor
-from resnetc.io import EncodedImage
+from resnetc.io import EncodedImage, decode_to_pil
 
 __all__ = ["AutoAugmentPolicy", "AutoAugment", "RandAugment", "TrivialAugmentWide"]
 
@@ -113,7 +113,7 @@ def _space(num_bins, image_size, wide=False):
 
 def _prepare(img, fill):
     if isinstance(img, EncodedImage):
-        img = F._decode(img)
+        img = decode_to_pil(img)
     channels, height, width = F.get_dimensions(img)
     if isinstance(img, Tensor):
         if isinstance(fill, (int, float)):

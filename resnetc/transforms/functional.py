@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 
 from resnetc import _C
-from resnetc.io import EncodedImage, read_image
+from resnetc.io import EncodedImage, decode_to_pil
 from resnetc.tensor import Tensor
 
 try:
@@ -64,20 +64,13 @@ def _is_pil(img):
     return _PILImage is not None and isinstance(img, _PILImage.Image)
 
 
-def _decode(img):
-    array = read_image(img)
-    if _PILImage is not None:
-        return _PILImage.fromarray(array, "RGB")
-    return array
-
-
 class _Img:
     """An image unpacked for computing: ``a`` is HWC uint8 (pil/array) or CHW (tensor)."""
     __slots__ = ("kind", "a", "mode", "squeeze")
 
     def __init__(self, img):
         if isinstance(img, EncodedImage):
-            img = _decode(img)
+            img = decode_to_pil(img)
         self.squeeze = False
         self.mode = None
         if _is_pil(img):
@@ -157,7 +150,7 @@ def get_image_num_channels(img):
 def to_tensor(pic):
     """PIL image or HWC ndarray -> CHW float32 Tensor; uint8 data is scaled to [0, 1]."""
     if isinstance(pic, EncodedImage):
-        pic = _decode(pic)
+        pic = decode_to_pil(pic)
     if not (_is_pil(pic) or isinstance(pic, np.ndarray)):
         raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
     if isinstance(pic, np.ndarray):
@@ -179,7 +172,7 @@ def to_tensor(pic):
 def pil_to_tensor(pic):
     """PIL image (or HWC uint8 array) -> CHW uint8 Tensor, no scaling."""
     if isinstance(pic, EncodedImage):
-        pic = _decode(pic)
+        pic = decode_to_pil(pic)
     if not (_is_pil(pic) or isinstance(pic, np.ndarray)):
         raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
     a = np.asarray(pic)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from resnetc.io import EncodedImage
+from resnetc.io import EncodedImage, decode_to_pil
 from resnetc.tensor import Tensor
 from resnetc.transforms import functional as F
 from resnetc.utils.random_state import current_sample_generator as rng
@@ -58,7 +58,7 @@ class Compose:
             out = fused.try_fused(self, img)
             if out is not None:
                 return out
-            img = F._decode(img)
+            img = decode_to_pil(img)
         for t in self.transforms:
             img = t(img)
         return img
@@ -288,7 +288,7 @@ class RandomCrop:
 
     def __call__(self, img):
         if isinstance(img, EncodedImage):
-            img = F._decode(img)
+            img = decode_to_pil(img)
         if self.padding is not None:
             img = F.pad(img, self.padding, self.fill, self.padding_mode)
         _, height, width = F.get_dimensions(img)
@@ -389,7 +389,7 @@ class RandomResizedCrop:
 
     def __call__(self, img):
         if isinstance(img, EncodedImage):
-            img = F._decode(img)
+            img = decode_to_pil(img)
         i, j, h, w = self.get_params(img, self.scale, self.ratio)
         return F.resized_crop(img, i, j, h, w, self.size, self.interpolation, antialias=self.antialias)
 
@@ -457,7 +457,7 @@ class ColorJitter:
 
     def __call__(self, img):
         if isinstance(img, EncodedImage):
-            img = F._decode(img)
+            img = decode_to_pil(img)
         params = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
         apply = {"brightness": F.adjust_brightness, "contrast": F.adjust_contrast,
                  "saturation": F.adjust_saturation, "hue": F.adjust_hue}
@@ -488,7 +488,7 @@ class RandomGrayscale:
 
     def __call__(self, img):
         if isinstance(img, EncodedImage):
-            img = F._decode(img)
+            img = decode_to_pil(img)
         num_output_channels = F.get_image_num_channels(img)
         if rng().random() < self.p:
             return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)

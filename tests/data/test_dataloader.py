@@ -198,7 +198,8 @@ def test_worker_exception_propagates_with_index_and_path(tmp_path):
         return np.zeros((3, 2, 2), np.float32)
 
     from resnetc.datasets import ImageFolder
-    ds = ImageFolder(str(root), transform=decode)
+    from resnetc.io import EncodedImage
+    ds = ImageFolder(str(root), transform=decode, loader=EncodedImage.from_file)
     with pytest.raises(OSError, match="truncated file") as info:
         list(rud.DataLoader(rud.Subset(ds, [0, 4, 1]), batch_size=2, num_workers=2))
     assert any("sample index 1" in n and str(root / "b" / "1.jpg") in n for n in info.value.__notes__)
@@ -325,10 +326,8 @@ def test_image_folder_end_to_end_matches_torchvision(tmp_path):
     def to_chw(image):  # PIL image -> float32 CHW in [0, 1], like ToTensor
         return np.ascontiguousarray(np.asarray(image, dtype=np.float32).transpose(2, 0, 1) / 255)
 
-    def decode(encoded):
-        return to_chw(Image.open(io.BytesIO(encoded.data)).convert("RGB"))
-
-    ours = rud.DataLoader(ImageFolder(str(tmp_path), transform=decode), batch_size=4, num_workers=2)
+    # the user's own transform gets a PIL image, as from torchvision's ImageFolder
+    ours = rud.DataLoader(ImageFolder(str(tmp_path), transform=to_chw), batch_size=4, num_workers=2)
     theirs = tud.DataLoader(tvd.ImageFolder(str(tmp_path), transform=to_chw), batch_size=4)
     pairs = list(zip(ours, theirs))
     assert len(pairs) == len(ours) == 3
@@ -337,13 +336,13 @@ def test_image_folder_end_to_end_matches_torchvision(tmp_path):
         np.testing.assert_array_equal(labels.array, t_labels.numpy())
 
     (tmp_path / "bee" / "2.jpg").write_text("not an image")
-    loader = rud.DataLoader(ImageFolder(str(tmp_path), transform=decode), batch_size=4, num_workers=2,
+    loader = rud.DataLoader(ImageFolder(str(tmp_path), transform=to_chw), batch_size=4, num_workers=2,
                             skip_errors=True)
     with pytest.warns(rud.SkippedSampleWarning, match=r"bee/2\.jpg"):
         assert sum(b[0].shape[0] for b in loader) == 9
     assert loader.skipped_samples[0].path == str(tmp_path / "bee" / "2.jpg")
     with pytest.raises(Exception, match="cannot identify image file") as info:
-        list(rud.DataLoader(ImageFolder(str(tmp_path), transform=decode), batch_size=4, num_workers=2))
+        list(rud.DataLoader(ImageFolder(str(tmp_path), transform=to_chw), batch_size=4, num_workers=2))
     assert any(str(tmp_path / "bee" / "2.jpg") in note for note in info.value.__notes__)
 
 

@@ -7,6 +7,7 @@ import torchvision.datasets as tvd
 from PIL import Image
 
 import resnetc.datasets as rd
+import resnetc.transforms as rt
 from resnetc.io import EncodedImage
 
 from samples.folders import make_tree
@@ -111,29 +112,37 @@ def test_find_classes_override(tree):
 
 def test_pathlib_root_and_repr(tree):
     import pathlib
-    ours = rd.ImageFolder(pathlib.Path(tree), allow_empty=True, target_transform=lambda t: t + 1)
+    ours = rd.ImageFolder(pathlib.Path(tree), allow_empty=True, target_transform=lambda t: t + 1,
+                          loader=EncodedImage.from_file)  # the files are empty: not decoded
     theirs = tvd.ImageFolder(pathlib.Path(tree), allow_empty=True)
     assert ours.samples == theirs.samples and ours.root == theirs.root
     assert repr(ours).splitlines()[:3] == repr(theirs).splitlines()[:3]
     assert ours[0][1] == theirs.targets[0] + 1
 
 
-def test_default_loader_is_encoded_bytes_and_pil_loader_matches(tmp_path, photo_bytes):
+def test_samples_are_pil_images_as_in_torchvision_unless_a_resnetc_transform_decodes(tmp_path, photo_bytes):
     root = make_tree(str(tmp_path / "t"), jpeg_bytes=photo_bytes)
-    ours = rd.ImageFolder(root, allow_empty=True)
-    sample, target = ours[0]
-    assert isinstance(sample, EncodedImage)
-    assert sample.data == photo_bytes and sample.path == ours.samples[0][0]
-    assert target == ours.targets[0]
-
-    pil = rd.ImageFolder(root, allow_empty=True, loader=rd.pil_loader)[0][0]
     reference = tvd.ImageFolder(root, allow_empty=True)[0][0]
-    assert isinstance(pil, Image.Image) and pil.mode == "RGB"
-    np.testing.assert_array_equal(np.asarray(pil), np.asarray(reference))
+    for ours in (rd.ImageFolder(root, allow_empty=True),
+                 rd.ImageFolder(root, allow_empty=True, loader=rd.pil_loader)):
+        sample, target = ours[0]
+        assert isinstance(sample, Image.Image) and sample.mode == "RGB" and target == ours.targets[0]
+        np.testing.assert_array_equal(np.asarray(sample), np.asarray(reference))
 
     seen = []
-    ours = rd.ImageFolder(root, allow_empty=True, transform=lambda e: seen.append(e.path) or len(e.data))
-    assert ours[3] == (len(photo_bytes), ours.targets[3]) and seen == [ours.samples[3][0]]
+    ours = rd.ImageFolder(root, allow_empty=True, transform=lambda img: seen.append(img.size) or img.mode)
+    assert ours[3] == ("RGB", ours.targets[3]) and seen == [reference.size]
+
+    class Spy(rt.CenterCrop):  # a resnetc transform receives the undecoded file
+        def __call__(self, img):
+            seen.append(img)
+            return super().__call__(img)
+
+    spied = rd.ImageFolder(root, allow_empty=True, transform=Spy(8))[1][0]
+    assert isinstance(seen[-1], EncodedImage) and seen[-1].path == ours.samples[1][0]
+    assert spied.size == (8, 8)
+    raw = rd.ImageFolder(root, allow_empty=True, loader=EncodedImage.from_file)[0][0]
+    assert isinstance(raw, EncodedImage) and raw.data == photo_bytes
 
 
 def test_loading_error_names_the_file(tmp_path):
@@ -142,11 +151,13 @@ def test_loading_error_names_the_file(tmp_path):
     def failing(sample):
         raise ValueError("cannot decode")
 
-    ds = rd.ImageFolder(root, allow_empty=True, transform=failing)
+    ds = rd.ImageFolder(root, allow_empty=True, transform=failing, loader=EncodedImage.from_file)
     with pytest.raises(ValueError, match="cannot decode") as info:
         ds[2]
     assert f"while loading {ds.samples[2][0]}" in info.value.__notes__
     plain = rd.ImageFolder(root, allow_empty=True)
+    with pytest.raises(ValueError, match=f"{plain.samples[2][0]}: cannot decode an empty file"):
+        plain[2]
     os.remove(plain.samples[4][0])  # removed after indexing
     with pytest.raises(FileNotFoundError, match=plain.samples[4][0]):
         plain[4]
