@@ -20,16 +20,16 @@ Numerics: with DCT scaling off, the output equals the general path (Pillow arith
 bit, with either instruction set: the AVX2 kernels keep Pillow's operation order and types and
 were checked bit-identical to the portable ones (hue for 6 shifts and saturation for 8 factors
 on all 2^24 colors, blends on all 256 values and bases; the tests re-check samples against
-Pillow and torchvision per ISA). With DCT scaling on (the default), when the crop is at least 2x the resize
-target in both directions libjpeg decodes at 1/2, 1/4 or 1/8 scale and the resize starts from
-there: the pixels then differ from the exact path. Measured on a 1600x1200 photo-like JPEG, after
-ToTensor, over 30 RandomResizedCrop(224) samples: mean absolute difference 0.003-0.005 (about
-1/255), maximum 0.07-0.09 (18-22/255, on sharp edges); Resize(256)+CenterCrop(224): mean 0.0057,
-max 0.047 (tests/transforms/test_fused.py::test_dct_scaling_difference_is_small bounds it). That
-is the size of the difference between two antialiasing filters, and it takes ~25% off the time
-of the standard training chain on such large photos (10.0-10.5 -> 7.6-7.8 ms per sample here).
-On ~500x375 photos with 224 outputs the crop is never 2x the target in height, so it does not
-apply there (bench_data.py measures the exact path).
+Pillow and torchvision per ISA). With DCT scaling on (the default), when the crop is at least
+4x the resize target in both directions libjpeg decodes at 1/2, 1/4 or 1/8 scale, keeping the
+decoded crop at least 2x the target (Pillow's reducing_gap for JPEG drafts), and the resize's
+antialiasing filter does the rest: the pixels then differ slightly from the exact path. Measured
+on a 1600x1200 photo-like JPEG, after ToTensor (test_fused.py::test_dct_scaling_difference_is_small
+bounds it): RandomResizedCrop(224), 20 samples: mean absolute difference 0.0007, max 0.039 (10/255, on
+sharp edges); Resize(256)+CenterCrop(224): mean 0.0017, max 0.016. It takes ~25% off the time of
+Resize(256)+CenterCrop(224) on such photos (10.3 -> 7.7 ms per sample here) and ~5% off the
+training chain, whose crops are mostly smaller. On ~500x375 photos with
+224 outputs it never applies (bench_data.py measures the exact path).
 Turn it off with ``set_fast_path(dct_scaling=False)``; turn the whole path off with
 ``set_fast_path(False)``.
 """
