@@ -10,7 +10,8 @@ class ImageClassification:
     """torchvision.transforms._presets.ImageClassification: resize the shorter side to
     resize_size (bilinear, antialiased), center-crop crop_size, scale to float in [0, 1] and
     normalize with the ImageNet mean and std. Takes a PIL image, an HWC uint8 array or a CHW
-    Tensor (uint8 or float); returns a CHW float32 Tensor."""
+    Tensor (uint8 or float), or a batch of them as an (N, C, H, W) Tensor; returns float32
+    Tensors of the same layout."""
 
     def __init__(self, *, crop_size, resize_size=256, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),
                  interpolation=InterpolationMode.BILINEAR, antialias=True):
@@ -35,7 +36,7 @@ class ImageClassification:
                 f"    mean={self.mean}\n    std={self.std}\n    interpolation={self.interpolation}\n)")
 
     def describe(self):
-        return (f"Accepts PIL images, HWC uint8 arrays and CHW Tensors. The images are resized to "
+        return (f"Accepts PIL images, HWC uint8 arrays, CHW Tensors and batched (N, C, H, W) Tensors. The images are resized to "
                 f"resize_size={self.resize_size} using interpolation={self.interpolation}, followed by a "
                 f"central crop of crop_size={self.crop_size}. Finally the values are first rescaled to "
                 f"[0.0, 1.0] and then normalized using mean={self.mean} and std={self.std}.")

@@ -7,10 +7,12 @@ Accepted images, and what comes back:
   those pixels; the result is an array of the same layout.
 - ``resnetc.Tensor`` (CHW, float in [0, 1] or uint8): torchvision's tensor semantics
   (float math, antialiased resize in float, ``0.2989/0.587/0.114`` grayscale); returns a Tensor.
+  A batch ``(..., C, H, W)`` works too: every image gets the same operation, as in torchvision.
 - ``resnetc.io.EncodedImage``: decoded first (a PIL image when Pillow is installed, as
   torchvision's ImageFolder loader gives, else an HWC array).
 """
 import enum
+import functools
 import math
 import numbers
 
@@ -127,8 +129,24 @@ class _Img:
         return _PILImage.fromarray(a[:, :, 0] if a.shape[2] == 1 else a, mode)
 
 
+def _over_batch(fn):
+    """Lets a functional take a batch of tensor images (..., C, H, W), as torchvision's do: each
+    image goes through ``fn`` with the same arguments and the results are stacked back."""
+    @functools.wraps(fn)
+    def over_batch(img, *args, **kwargs):
+        if not isinstance(img, Tensor) or img.array.ndim <= 3:
+            return fn(img, *args, **kwargs)
+        a = img.array
+        images = a.reshape((-1,) + a.shape[-3:])
+        out = np.stack([fn(Tensor(image), *args, **kwargs).array for image in images])
+        return Tensor(out.reshape(a.shape[:-3] + out.shape[1:]))
+    return over_batch
+
+
 def get_dimensions(img):
     """[channels, height, width]."""
+    if isinstance(img, Tensor) and img.array.ndim > 3:
+        return [int(n) for n in img.array.shape[-3:]]
     im = _Img(img)
     h, w = im.hw
     return [im.channels, int(h), int(w)]
@@ -310,6 +328,7 @@ def _resize_no_antialias(a, new_h, new_w, mode):
     return (tmp[:, :, ix] * wx[None, None]).sum(3).astype(np.float32)
 
 
+@_over_batch
 def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
     """Resizes to `size` ((h, w), or the shorter side when an int) with Pillow's antialiased
     filters; tensors follow torch's interpolate (antialias=True by default, as torchvision)."""
@@ -377,6 +396,7 @@ def _parse_padding(padding):
     raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple, not a {len(padding)} element tuple")
 
 
+@_over_batch
 def pad(img, padding, fill=0, padding_mode="constant"):
     """Pads (left, top, right, bottom) with a constant, or edge/reflect/symmetric copies."""
     im = _Img(img)
@@ -399,6 +419,7 @@ def _crop_array(im, top, left, height, width):
     return im.a[top:top + height, left:left + width]
 
 
+@_over_batch
 def crop(img, top, left, height, width):
     im = _Img(img)
     return im.wrap(_crop_array(im, int(top), int(left), int(height), int(width)), im.mode)
@@ -415,6 +436,7 @@ def _center_crop_box(h, w, output_size):
     return top, left, ch, cw
 
 
+@_over_batch
 def center_crop(img, output_size):
     im = _Img(img)
     h, w = im.hw
@@ -431,6 +453,7 @@ def center_crop(img, output_size):
     return im.wrap(_crop_array(im, top, left, ch, cw), im.mode)
 
 
+@_over_batch
 def resized_crop(img, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR, antialias=True):
     im = _Img(img)
     mode = _interpolation(interpolation)
@@ -440,11 +463,13 @@ def resized_crop(img, top, left, height, width, size, interpolation=Interpolatio
     return im.wrap(_resize_array(im, new_h, new_w, mode, antialias), im.mode)
 
 
+@_over_batch
 def hflip(img):
     im = _Img(img)
     return im.wrap(im.a[..., ::-1] if im.tensor else im.a[:, ::-1], im.mode)
 
 
+@_over_batch
 def vflip(img):
     im = _Img(img)
     return im.wrap(im.a[:, ::-1] if im.tensor else im.a[::-1], im.mode)
@@ -495,6 +520,7 @@ def _contrast_gray(a, factor):
     return np.clip(t, 0, 255).astype(np.uint8)
 
 
+@_over_batch
 def adjust_brightness(img, brightness_factor):
     if brightness_factor < 0:
         raise ValueError(f"brightness_factor ({brightness_factor}) is not non-negative.")
@@ -504,6 +530,7 @@ def adjust_brightness(img, brightness_factor):
     return im.wrap(_adjust_u8(im, "brightness", brightness_factor), im.mode)
 
 
+@_over_batch
 def adjust_contrast(img, contrast_factor):
     if contrast_factor < 0:
         raise ValueError(f"contrast_factor ({contrast_factor}) is not non-negative.")
@@ -516,6 +543,7 @@ def adjust_contrast(img, contrast_factor):
     return im.wrap(_adjust_u8(im, "contrast", contrast_factor), im.mode)
 
 
+@_over_batch
 def adjust_saturation(img, saturation_factor):
     if saturation_factor < 0:
         raise ValueError(f"saturation_factor ({saturation_factor}) is not non-negative.")
@@ -556,6 +584,7 @@ def _hsv2rgb(a):
     return np.stack([np.choose(i, choices_r), np.choose(i, choices_g), np.choose(i, choices_b)]).astype(np.float32)
 
 
+@_over_batch
 def adjust_hue(img, hue_factor):
     if not -0.5 <= hue_factor <= 0.5:
         raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
@@ -575,6 +604,7 @@ def adjust_hue(img, hue_factor):
     return im.wrap(_adjust_u8(im, "hue", hue_factor), im.mode)
 
 
+@_over_batch
 def rgb_to_grayscale(img, num_output_channels=1):
     if num_output_channels not in (1, 3):
         raise ValueError("num_output_channels should be either 1 or 3")
@@ -594,6 +624,7 @@ def rgb_to_grayscale(img, num_output_channels=1):
 to_grayscale = rgb_to_grayscale
 
 
+@_over_batch
 def adjust_gamma(img, gamma, gain=1):
     if gamma < 0:
         raise ValueError("Gamma should be a non-negative real number")
@@ -607,6 +638,7 @@ def adjust_gamma(img, gamma, gain=1):
     return im.wrap(np.clip(lut, 0, 255).astype(np.uint8)[im.a], im.mode)
 
 
+@_over_batch
 def invert(img):
     im = _Img(img)
     if im.tensor:
@@ -614,6 +646,7 @@ def invert(img):
     return im.wrap(255 - im.a, im.mode)
 
 
+@_over_batch
 def posterize(img, bits):
     if not 0 <= bits <= 8:
         raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
@@ -624,6 +657,7 @@ def posterize(img, bits):
     return im.wrap(im.a & mask, im.mode)
 
 
+@_over_batch
 def solarize(img, threshold):
     im = _Img(img)
     a = im.a
@@ -631,6 +665,7 @@ def solarize(img, threshold):
     return im.wrap(np.where(a >= threshold, (bound - a).astype(a.dtype), a), im.mode)
 
 
+@_over_batch
 def autocontrast(img):
     im = _Img(img)
     a = im.a
@@ -658,6 +693,7 @@ def autocontrast(img):
     return im.wrap(out, im.mode)
 
 
+@_over_batch
 def equalize(img):
     """PIL.ImageOps.equalize per channel (tensors: uint8 only, torchvision's algorithm)."""
     im = _Img(img)
@@ -686,6 +722,7 @@ def equalize(img):
     return im.wrap(out, im.mode)
 
 
+@_over_batch
 def adjust_sharpness(img, sharpness_factor):
     if sharpness_factor < 0:
         raise ValueError(f"sharpness_factor ({sharpness_factor}) is not non-negative.")
@@ -725,6 +762,7 @@ def _gaussian_kernel1d(ksize, sigma):
     return (pdf / pdf.sum()).astype(np.float32)
 
 
+@_over_batch
 def gaussian_blur(img, kernel_size, sigma=None):
     """torchvision's gaussian_blur: separable kernel, reflect padding; uint8 results rounded."""
     if isinstance(kernel_size, int):
@@ -850,6 +888,7 @@ def _pil_nearest_coords(a, out_h, out_w, w, h):
     return (a2 + x * a0 + y * a1) >> 16, (a5 + x * a3 + y * a4) >> 16
 
 
+@_over_batch
 def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None, center=None):
     mode = _interpolation(interpolation)
     if isinstance(shear, numbers.Number):
@@ -867,6 +906,7 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
     return im.wrap(_warp(im, matrix, h, w, mode, fill), im.mode)
 
 
+@_over_batch
 def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
     mode = _interpolation(interpolation)
     im = _Img(img)
