@@ -114,3 +114,25 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 def xavier_normal_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def orthogonal_(tensor, gain=1.0, generator=None):
+    """Fills a (rows, ...) tensor with a (semi-)orthogonal matrix times gain, as torch: the Q of
+    the QR decomposition of a standard normal (rows, numel / rows) matrix (transposed when
+    wider than tall), signs fixed by R's diagonal so Q is uniformly (Haar) distributed."""
+    array = as_array(tensor)
+    if array.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if array.size == 0:
+        return tensor
+    rows = array.shape[0]
+    cols = array.size // rows
+    rng = generator or default_generator()
+    flat = rng.standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(array.shape))

@@ -28,6 +28,17 @@ class _IncompatibleKeys:
         return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
 
 
+class UnsupportedDtypeError(TypeError, NotImplementedError):
+    """A module asked to compute in another dtype than float32 (model.double(), .half(),
+    .to(torch.float64)): the C kernels are float32 only. Both a TypeError (what .to(dtype)
+    always raised) and a NotImplementedError, so either except clause catches it."""
+
+
+# torch's legacy tensor-type names that model.type() accepts
+_TORCH_TYPE_NAMES = {"torch.FloatTensor": np.dtype(np.float32), "torch.DoubleTensor": np.dtype(np.float64),
+                     "torch.HalfTensor": np.dtype(np.float16), "torch.BFloat16Tensor": "bfloat16"}
+
+
 class _RemovableHandle:
     def __init__(self, hooks, key):
         self.hooks, self.key = hooks, key
@@ -72,9 +83,14 @@ class Module:
             raise AttributeError("cannot assign attributes before Module.__init__() call")
         params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
         if isinstance(value, (Parameter, Module)):
+            # Reassigning a name keeps its place in the table, as torch: model.conv1 = ... stays
+            # first in children(), state_dict() and print(model). Only the other tables drop it.
+            own = params if isinstance(value, Parameter) else modules
             for table in (d, params, buffers, modules):
-                table.pop(name, None)
-            (params if isinstance(value, Parameter) else modules)[name] = value
+                if table is not own:
+                    table.pop(name, None)
+            d["_non_persistent_buffers"].discard(name)
+            own[name] = value
         elif name in params or name in modules:
             if value is not None:
                 kind = "parameter" if name in params else "child module"
@@ -179,12 +195,36 @@ class Module:
             yield buffer
 
     def get_submodule(self, target):
+        """The submodule at dotted path `target` ("" is the module itself), with torch's errors."""
         module = self
         for part in target.split(".") if target else []:
-            if part not in module._modules:
+            if not hasattr(module, part):
                 raise AttributeError(f"{type(module).__name__} has no attribute `{part}`")
-            module = module._modules[part]
+            module = getattr(module, part)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
         return module
+
+    def get_parameter(self, target):
+        """The Parameter at dotted path `target`, e.g. ``model.get_parameter("layer1.0.conv1.weight")``."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target):
+        """The buffer at dotted path `target`, e.g. ``model.get_buffer("bn1.running_mean")``."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return module._buffers[name]
 
     def apply(self, fn):
         for module in self.children():
@@ -198,7 +238,7 @@ class Module:
         so the device must be the CPU and the dtype float32; returns the module itself."""
         dtype, _ = parse_to(args, kwargs, np.dtype(np.float32))
         if dtype is not None:
-            raise TypeError(f"resnetc's layers compute in float32; cannot convert a module to {dtype}")
+            raise UnsupportedDtypeError(f"resnetc's layers compute in float32; cannot convert a module to {dtype}")
         return self
 
     def cpu(self):
@@ -208,6 +248,31 @@ class Module:
         _device("cuda")  # raises: resnetc computes on the CPU only
 
     def float(self):
+        return self
+
+    def double(self):
+        raise UnsupportedDtypeError("resnetc's layers compute in float32 only: model.double() (float64) is not "
+                                    "supported; keep the model in float32")
+
+    def half(self):
+        raise UnsupportedDtypeError("resnetc's layers compute in float32 only: model.half() (float16) is not "
+                                    "supported; keep the model in float32")
+
+    def bfloat16(self):
+        raise UnsupportedDtypeError("resnetc's layers compute in float32 only: model.bfloat16() is not "
+                                    "supported; keep the model in float32")
+
+    def type(self, dst_type):
+        """torch's model.type(dtype): float32 (or "torch.FloatTensor") returns the module; any
+        other dtype raises, as .to(dtype) does."""
+        dtype = _TORCH_TYPE_NAMES.get(dst_type) if isinstance(dst_type, str) else None
+        if dtype is None:
+            try:
+                dtype = np.dtype(dst_type)
+            except TypeError:
+                raise TypeError(f"type(): {dst_type!r} is not a dtype") from None
+        if dtype != np.float32:
+            raise UnsupportedDtypeError(f"resnetc's layers compute in float32; cannot convert a module to {dtype}")
         return self
 
     def train(self, mode=True):

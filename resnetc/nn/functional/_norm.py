@@ -1,4 +1,4 @@
-"""batch_norm: torch.nn.functional.batch_norm on the C kernels of csrc/nn/batchnorm.c."""
+"""batch_norm on the C kernels of csrc/nn/batchnorm.c; layer_norm and group_norm in NumPy."""
 import numbers
 
 import numpy as np
@@ -69,3 +69,82 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         return dx, (dw if w is not None else None), (db if b is not None else None)
 
     return record(out, (input, weight, bias), backward)
+
+
+def _normalize_groups(x, eps):
+    """x (B, M) normalised per row with the biased variance: (xhat, rstd (B, 1)). Statistics
+    accumulate in float64."""
+    mean = x.mean(axis=1, keepdims=True, dtype=np.float64)
+    var = np.square(x - mean).mean(axis=1, keepdims=True)
+    rstd = (1.0 / np.sqrt(var + eps)).astype(np.float32)
+    return ((x - mean) * rstd).astype(np.float32), rstd
+
+
+def _normalize_backward(dxhat, xhat, rstd):
+    """The gradient through xhat = (x - mean) * rstd, per row of (B, M):
+    rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))."""
+    mean_d = dxhat.mean(axis=1, keepdims=True, dtype=np.float64)
+    mean_dx = (dxhat * xhat).mean(axis=1, keepdims=True, dtype=np.float64)
+    return (rstd * (dxhat - mean_d - xhat * mean_dx)).astype(np.float32)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalises over the last len(normalized_shape) dimensions (biased variance), then
+    y = xhat * weight + bias elementwise (weight and bias have normalized_shape)."""
+    x = float32_input(input, "layer_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
+                           f"{', '.join(map(str, shape))}], but got input of size{list(x.shape)}")
+    w, b = (None if v is None else float32_input(v, "layer_norm", n) for v, n in ((weight, "weight"), (bias, "bias")))
+    for v, n in ((w, "weight"), (b, "bias")):
+        if v is not None and v.shape != shape:
+            raise RuntimeError(f"layer_norm: expected {n} of shape {shape}, got {v.shape}")
+    rows = x.reshape(-1, int(np.prod(shape)))
+    xhat, rstd = _normalize_groups(rows, eps)
+    xhat = xhat.reshape(x.shape)
+    out = xhat if w is None else xhat * w
+    out = out if b is None else out + b
+    batch_axes = tuple(range(x.ndim - k))
+
+    def backward(g):
+        g = grad_array(g)
+        dxhat = g if w is None else g * w
+        dx = _normalize_backward(dxhat.reshape(rows.shape), xhat.reshape(rows.shape), rstd).reshape(x.shape)
+        dw = None if w is None else (g * xhat).sum(axis=batch_axes, dtype=np.float64).astype(np.float32)
+        db = None if b is None else g.sum(axis=batch_axes, dtype=np.float64).astype(np.float32)
+        return dx, dw, db
+
+    return record(np.ascontiguousarray(out, dtype=np.float32), (input, weight, bias), backward)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalises each of num_groups groups of channels of an (N, C, ...) input over its
+    channels and positions (biased variance), then y = xhat * weight[c] + bias[c]."""
+    x = float32_input(input, "group_norm")
+    if x.ndim < 2:
+        raise ValueError(f"group_norm: expected at least 2 dimensions (N, C, ...), got shape {tuple(x.shape)}")
+    N, C = x.shape[:2]
+    if not isinstance(num_groups, numbers.Integral) or num_groups <= 0 or C % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
+                           f"of shape {list(x.shape)} and num_groups={num_groups}")
+    w = optional_vector(weight, "group_norm", "weight", C)
+    b = optional_vector(bias, "group_norm", "bias", C)
+    per_channel = (1, C) + (1,) * (x.ndim - 2)
+    rows = x.reshape(N * num_groups, -1)
+    xhat, rstd = _normalize_groups(rows, eps)
+    xhat = xhat.reshape(x.shape)
+    out = xhat if w is None else xhat * w.reshape(per_channel)
+    out = out if b is None else out + b.reshape(per_channel)
+    other_axes = (0,) + tuple(range(2, x.ndim))
+
+    def backward(g):
+        g = grad_array(g)
+        dxhat = g if w is None else g * w.reshape(per_channel)
+        dx = _normalize_backward(dxhat.reshape(rows.shape), xhat.reshape(rows.shape), rstd).reshape(x.shape)
+        dw = None if w is None else (g * xhat).sum(axis=other_axes, dtype=np.float64).astype(np.float32)
+        db = None if b is None else g.sum(axis=other_axes, dtype=np.float64).astype(np.float32)
+        return dx, dw, db
+
+    return record(np.ascontiguousarray(out, dtype=np.float32), (input, weight, bias), backward)

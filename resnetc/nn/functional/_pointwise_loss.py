@@ -191,3 +191,31 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         return (grad if w is None else grad * w) * factor
 
     return _loss_op(input, target, loss, d_input, d_target, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL(target || exp(input)) per element: target (log target - input), taken as 0 where
+    target = 0 (torch's xlogy); with log_target, exp(target) (target - input). 'batchmean'
+    divides the sum by the batch size (the KL divergence's definition); 'mean' by the element
+    count, with torch's warning. The target's gradient is NaN where target = 0, as torch's."""
+    fn = "kl_div"
+    if reduction == "batchmean":
+        _check_reduction("sum", size_average, reduce, fn)
+    else:
+        _check_reduction(reduction, size_average, reduce, fn)
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    x, t = _pair(input, target, fn, warn_on_broadcast=False)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if log_target:
+            p = np.exp(t)
+            loss, slope_x, slope_t = p * (t - x), -p, p * (t - x + 1)
+        else:
+            log_t = np.where(t != 0, np.log(t), np.float32(0))
+            loss, slope_x, slope_t = t * log_t - t * x, -t, log_t + t / t - x
+    divisor = (x.shape[0] if x.ndim else 1) if reduction == "batchmean" else None
+    return _loss_op(input, target, loss, lambda f: slope_x * f, lambda f: slope_t * f,
+                    "mean" if reduction == "batchmean" else reduction, divisor)

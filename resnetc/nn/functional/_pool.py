@@ -1,4 +1,4 @@
-"""2-D pooling (max, average, adaptive average) on the kernels of csrc/nn/pool.c.
+"""2-D pooling (max, average, adaptive average) on the kernels of csrc/nn/pool.c; adaptive max in NumPy.
 
 Output sizes follow torch: ``floor((size + 2*pad - dilation*(k-1) - 1) / stride) + 1``, and with
 ceil_mode the division rounds up, except that the last window must start inside the input or
@@ -6,6 +6,7 @@ its left padding.
 """
 import numbers
 
+import numpy as np
 
 from resnetc import _C
 from resnetc.nn.functional._checks import float32_input, grad_array
@@ -127,3 +128,46 @@ def adaptive_avg_pool2d(input, output_size):
         return (_squeeze(_C.adaptive_avg_pool2d_backward(g, (H, W)), unbatched),)
 
     return record(_squeeze(out, unbatched), (input,), backward)
+
+
+def _adaptive_bounds(size, out_size):
+    """Window i covers [floor(i * size / out), ceil((i + 1) * size / out)), as torch."""
+    i = np.arange(out_size)
+    return (i * size) // out_size, -((-(i + 1) * size) // out_size)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over the adaptive windows of adaptive_avg_pool2d (NumPy, one vectorised reduction per
+    output cell). The gradient goes to the first maximum of each window (a NaN counts as the
+    maximum); with return_indices, also returns its flat index h*W + w in the input plane."""
+    x, unbatched = _nchw(input, "adaptive_max_pool2d")
+    N, C, H, W = x.shape
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        size = (H if output_size[0] is None else output_size[0], W if output_size[1] is None else output_size[1])
+    else:
+        size = output_size
+    oh, ow = _pair(size, "adaptive_max_pool2d", "output_size")
+    if oh <= 0 or ow <= 0:
+        raise ValueError(f"adaptive_max_pool2d: output_size must be positive, got ({oh}, {ow})")
+    hs, he = _adaptive_bounds(H, oh)
+    ws, we = _adaptive_bounds(W, ow)
+    out = np.empty((N, C, oh, ow), np.float32)
+    indices = np.empty((N, C, oh, ow), np.int64)
+    for i in range(oh):
+        for j in range(ow):
+            window = x[:, :, hs[i]:he[i], ws[j]:we[j]].reshape(N, C, -1)
+            arg = window.argmax(axis=2)  # the first maximum; NaN wins, as torch
+            out[:, :, i, j] = np.take_along_axis(window, arg[..., None], axis=2)[..., 0]
+            width = we[j] - ws[j]
+            indices[:, :, i, j] = (hs[i] + arg // width) * W + ws[j] + arg % width
+
+    def backward(g):
+        g = grad_array(g).reshape(N * C, oh * ow)
+        grad = np.zeros((N * C, H * W), np.float32)
+        np.add.at(grad, (np.arange(N * C)[:, None], indices.reshape(N * C, -1)), g)
+        return (_squeeze(grad.reshape(N, C, H, W), unbatched),)
+
+    result = record(_squeeze(out, unbatched), (input,), backward)
+    if return_indices:
+        return result, Tensor(_squeeze(indices, unbatched))
+    return result

@@ -1,6 +1,8 @@
 from collections import OrderedDict
 
 from resnetc.nn.module import Module
+from resnetc.nn.parameter import Parameter
+from resnetc.tensor import Tensor
 
 
 class Sequential(Module):
@@ -98,3 +100,49 @@ class ModuleDict(Module):
 
     def values(self):
         return self._modules.values()
+
+
+class ParameterList(Module):
+    """A list of Parameters registered under "0", "1", ...; Tensors and arrays added to it
+    become Parameters, as torch."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        for value in values or ():
+            self.append(value)
+
+    @staticmethod
+    def _as_parameter(value):
+        if isinstance(value, Parameter):
+            return value
+        return Parameter(value.array if isinstance(value, Tensor) else value)
+
+    def append(self, value):
+        self.register_parameter(str(len(self)), self._as_parameter(value))
+        return self
+
+    def extend(self, values):
+        for value in values:
+            self.append(value)
+        return self
+
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def __getitem__(self, index):
+        params = list(self._parameters.values())
+        return ParameterList(params[index]) if isinstance(index, slice) else params[index]
+
+    def __setitem__(self, index, value):
+        self.register_parameter(list(self._parameters)[index], self._as_parameter(value))
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def __repr__(self):
+        lines = [f"    ({name}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+                 for name, p in self._parameters.items()]
+        return "ParameterList(\n" + "\n".join(lines) + "\n)" if lines else "ParameterList()"
