@@ -11,6 +11,9 @@ from resnetc.utils.random_state import manual_seed_samples as manual_seed
 from resnetc.utils.random_state import philox_generator, sample_generator
 from resnetc.transforms.autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from resnetc.transforms.fused import get_fast_path, set_fast_path
+from resnetc.transforms.more_transforms import (ConvertImageDtype, FiveCrop, RandomAdjustSharpness,
+                                                RandomAffine, RandomAutocontrast, RandomEqualize,
+                                                RandomInvert, RandomPosterize, RandomSolarize, TenCrop)
 from resnetc.transforms.transforms import (CenterCrop, ColorJitter, Compose, GaussianBlur, Grayscale,
                                            InterpolationMode, Lambda, Normalize, Pad, PILToTensor,
                                            RandomApply, RandomChoice, RandomCrop, RandomErasing,

@@ -463,6 +463,58 @@ def resized_crop(img, top, left, height, width, size, interpolation=Interpolatio
     return im.wrap(_resize_array(im, new_h, new_w, mode, antialias), im.mode)
 
 
+def _crop_size(size):
+    if isinstance(size, numbers.Number):
+        return int(size), int(size)
+    if isinstance(size, (tuple, list)) and len(size) == 1:
+        return size[0], size[0]
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    return tuple(size)
+
+
+def five_crop(img, size):
+    """(top-left, top-right, bottom-left, bottom-right, center) crops of ``size``."""
+    crop_h, crop_w = _crop_size(size)
+    _, h, w = get_dimensions(img)
+    if crop_w > w or crop_h > h:
+        raise ValueError(f"Requested crop size {(crop_h, crop_w)} is bigger than input size {(h, w)}")
+    return (crop(img, 0, 0, crop_h, crop_w), crop(img, 0, w - crop_w, crop_h, crop_w),
+            crop(img, h - crop_h, 0, crop_h, crop_w), crop(img, h - crop_h, w - crop_w, crop_h, crop_w),
+            center_crop(img, [crop_h, crop_w]))
+
+
+def ten_crop(img, size, vertical_flip=False):
+    """five_crop of the image, then of its horizontal (or vertical) flip."""
+    size = _crop_size(size)
+    return five_crop(img, size) + five_crop(vflip(img) if vertical_flip else hflip(img), size)
+
+
+def convert_image_dtype(image, dtype=np.float32):
+    """A tensor image in another dtype with its values rescaled: integers span [0, max of the
+    type], floats [0, 1] (torchvision's rules, including which casts it refuses)."""
+    if not isinstance(image, Tensor):
+        raise TypeError("Input img should be Tensor Image")
+    a, dtype = image.array, np.dtype(dtype)
+    if a.dtype == dtype:
+        return image
+    if a.dtype.kind == "f":
+        if dtype.kind == "f":
+            return Tensor(a.astype(dtype))
+        if (a.dtype == np.float32 and dtype in (np.int32, np.int64)) or (a.dtype == np.float64 and dtype == np.int64):
+            raise RuntimeError(f"The cast from {a.dtype} to {dtype} cannot be performed safely.")
+        eps = 1e-3
+        top = float(np.iinfo(dtype).max)
+        return Tensor((a * a.dtype.type(top + 1.0 - eps)).astype(dtype))
+    in_max = int(np.iinfo(a.dtype).max)
+    if dtype.kind == "f":
+        return Tensor(a.astype(dtype) / dtype.type(in_max))
+    out_max = int(np.iinfo(dtype).max)
+    if in_max > out_max:
+        return Tensor((a // ((in_max + 1) // (out_max + 1))).astype(dtype))
+    return Tensor(a.astype(dtype) * dtype.type((out_max + 1) // (in_max + 1)))
+
+
 @_over_batch
 def hflip(img):
     im = _Img(img)
@@ -826,14 +878,17 @@ def _inverse_affine_matrix(center, angle, translate, scale, shear):
 
 def _warp(im, matrix, out_h, out_w, mode, fill):
     """Samples im at matrix @ (x + 0.5, y + 0.5) for each output pixel (Pillow's convention;
-    torchvision's grid_sample with align_corners=False maps the same points)."""
+    torchvision's grid_sample with align_corners=False maps the same points). Tensors follow
+    grid_sample's zero padding and torchvision's fill blending, PIL images Pillow's filters."""
     a = im.a
-    x = a.astype(np.float32) if im.tensor else a.transpose(2, 0, 1).astype(np.float32)
-    C, h, w = x.shape
     ys, xs = np.mgrid[0:out_h, 0:out_w].astype(np.float64) + 0.5
     sx = matrix[0] * xs + matrix[1] * ys + matrix[2]
     sy = matrix[3] * xs + matrix[4] * ys + matrix[5]
-    fillv = _fill_values(fill, C, np.float32).astype(np.float32)
+    fillv = _fill_values(fill, im.channels, np.float32).astype(np.float32)
+    if mode is InterpolationMode.BILINEAR and not im.tensor:
+        return _pil_bilinear(a, sx, sy, fillv)
+    x = a.astype(np.float32) if im.tensor else a.transpose(2, 0, 1).astype(np.float32)
+    C, h, w = x.shape
     if mode is InterpolationMode.BILINEAR:
         fx, fy = sx - 0.5, sy - 0.5
         x0, y0 = np.floor(fx).astype(np.int64), np.floor(fy).astype(np.int64)
@@ -847,9 +902,8 @@ def _warp(im, matrix, out_h, out_w, mode, fill):
                 wgt = wy * wx * valid
                 out += x[:, np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)] * wgt
                 wsum += wgt
-        out += fillv[:, None, None] * (1 - wsum)
-        inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
-        out = np.where(inside, out, fillv[:, None, None])
+        if fill is not None:  # torchvision blends with the sampled coverage, applied twice
+            out = out * wsum + fillv[:, None, None] * (1 - wsum)
     else:
         if im.tensor:
             xi, yi = np.floor(sx).astype(np.int64), np.floor(sy).astype(np.int64)
@@ -863,6 +917,25 @@ def _warp(im, matrix, out_h, out_w, mode, fill):
     else:
         out = out.astype(a.dtype)
     return out if im.tensor else out.transpose(1, 2, 0)
+
+
+def _pil_bilinear(a, sx, sy, fillv):
+    """Pillow's bilinear transform filter on an HWC uint8 image, sampled at (sx, sy): double
+    math, edge pixels repeated rather than blended with the fill, the result truncated; points
+    outside the image get the fill."""
+    h, w = a.shape[:2]
+    inside = (sx >= 0) & (sx < w) & (sy >= 0) & (sy < h)
+    fx, fy = sx - 0.5, sy - 0.5
+    x0, y0 = np.floor(fx).astype(np.int64), np.floor(fy).astype(np.int64)
+    dx, dy = (fx - x0)[..., None], (fy - y0)[..., None]
+    xa, xb = np.clip(x0, 0, w - 1), np.clip(x0 + 1, 0, w - 1)
+    ya, yb = np.clip(y0, 0, h - 1), np.clip(y0 + 1, 0, h - 1)
+    src = a.astype(np.float64)
+    v1 = src[ya, xa] + (src[ya, xb] - src[ya, xa]) * dx
+    v2 = src[yb, xa] + (src[yb, xb] - src[yb, xa]) * dx
+    v2 = np.where(((y0 + 1 >= 0) & (y0 + 1 < h))[..., None], v2, v1)
+    value = (v1 + (v2 - v1) * dy).astype(np.uint8)
+    return np.where(inside[..., None], value, fillv.astype(np.uint8))
 
 
 def _pil_nearest_coords(a, out_h, out_w, w, h):
