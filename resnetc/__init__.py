@@ -16,22 +16,54 @@ Importing resnetc sets two process-wide defaults, before its OpenMP runtime load
   then does not shrink after a large array is freed. ``RESNETC_KEEP_FREED_MEMORY=0`` turns
   this off.
 """
+import builtins as _builtins
+import importlib as _importlib
 import os as _os
 
 from resnetc._runtime import configure_runtime as _configure_runtime
 
 _configure_runtime()
 
+import numpy as _np  # noqa: E402
+
 from resnetc import _C  # noqa: E402  (after the runtime settings above)
-from resnetc.tensor import (Tensor, as_array, cat, enable_grad, float32, float64, from_numpy, int64,
-                            is_grad_enabled, no_grad, set_grad_enabled, stack, tensor, uint8)
-from resnetc.random import arange, empty, manual_seed, ones, rand, randn, zeros
-from resnetc._functions import (abs, amax, amin, argmax, argmin, clamp, exp, flatten, log, log_softmax, matmul, max,
-                                maximum, mean, min, minimum, sigmoid, softmax, sqrt, squeeze, sum, tanh, topk,
-                                unsqueeze)
-from resnetc.serialization import load, load_torch_state_dict, save, save_torch_state_dict
-from resnetc import cuda  # noqa: E402  (torch.cuda's queries: no GPU)
-from resnetc._device import device
+from resnetc.tensor import (Tensor, add, as_array, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, cat, div,  # noqa: E402
+                            enable_grad, eq, floor_divide, from_numpy, ge, gt, inference_mode, is_grad_enabled, le,
+                            lt, mul, ne, neg, no_grad, pow, remainder, set_grad_enabled, stack, sub, tensor)
+from resnetc._dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16,  # noqa: E402
+                             int32, int64, long, short, uint8)
+from resnetc.random import (Generator, arange, empty, empty_like, eye, full, full_like, initial_seed,  # noqa: E402
+                            linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randint_like, randn,
+                            randn_like, randperm, seed, zeros, zeros_like)
+from resnetc._functions import (FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor, ByteTensor,  # noqa: E402
+                                Size, abs, amax, amin, argmax, argmin, as_tensor, clamp, clip, exp, flatten,
+                                get_default_dtype, hstack, is_floating_point, is_tensor, log, log_softmax, matmul, max,
+                                maximum, mean, min, minimum, numel, permute, reshape, sigmoid, softmax, sqrt, squeeze,
+                                sum, tanh, topk, transpose, unsqueeze, vstack)
+from resnetc._tensor_ops import (all, allclose, any, argsort, bincount, bmm, einsum, flip, gather, isclose,  # noqa: E402
+                                 isfinite, isinf, isnan, logical_and, logical_not, logical_or, logical_xor,
+                                 masked_fill, mm, nonzero, norm, round, sort, std, unique, var, where)
+from resnetc.serialization import load, load_torch_state_dict, save, save_torch_state_dict  # noqa: E402
+from resnetc import backends, cuda  # noqa: E402  (torch.backends / torch.cuda's queries: no GPU)
+from resnetc._device import device  # noqa: E402
+from resnetc._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
+                                  use_deterministic_algorithms)
+
+dtype = _np.dtype  # isinstance(x.dtype, resnetc.dtype)
+
+# torch's subpackages, and torchvision's when resnetc stands in for it (`import resnetc as
+# torchvision`), load on first access: importing them all would double import time.
+_SUBMODULES = {"nn": "resnetc.nn", "optim": "resnetc.optim", "utils": "resnetc.utils.data",
+               "transforms": "resnetc.transforms", "models": "resnetc.models", "datasets": "resnetc.datasets",
+               "io": "resnetc.io", "metrics": "resnetc.metrics", "callbacks": "resnetc.callbacks"}
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        _importlib.import_module(_SUBMODULES[name])  # binds resnetc.<name> (utils: with utils.data)
+        return globals()[name]
+    raise AttributeError(f"module 'resnetc' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
@@ -41,7 +73,7 @@ if _os.environ.get("RESNETC_ISA"):
 
 def set_num_threads(n):
     """Threads used by the C kernels (OpenMP)."""
-    _C.set_num_threads(int(n))
+    _C.set_num_threads(_builtins.int(n))
 
 
 def get_num_threads():

@@ -7,6 +7,7 @@ function that maps the output's gradient to the inputs' gradients (micrograd-sty
 
 The C kernels (conv, batchnorm, ...) plug in through :func:`record`, like the NumPy ops here.
 """
+import functools
 import sys
 import threading
 from collections import namedtuple
@@ -14,12 +15,12 @@ from collections import namedtuple
 import numpy as np
 
 from resnetc._device import device, parse_to
+from resnetc._tensor_ops import TensorOps
 
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-int64 = np.dtype(np.int64)
-uint8 = np.dtype(np.uint8)
-bool_ = np.dtype(np.bool_)
+from resnetc import _dtypes
+from resnetc._dtypes import float32, float64, int64, uint8
+
+bool_ = _dtypes.bool
 
 _grad_mode = threading.local()
 
@@ -32,38 +33,89 @@ def is_grad_enabled():
     return getattr(_grad_mode, "enabled", True)
 
 
-class _GradMode:
-    """Context manager and decorator that sets whether ops record the tape (per thread)."""
+def _set_grad_mode(enabled):
+    _grad_mode.enabled = bool(enabled)
 
-    def __init__(self, enabled):
-        self.enabled = enabled
+
+class _GradMode:
+    """Context manager and decorator that sets whether ops record the tape (per thread);
+    usable as ``@no_grad()`` or bare ``@no_grad``, as torch's."""
+
+    enabled = False
+
+    def __new__(cls, *args):
+        if len(args) == 1 and callable(args[0]) and not isinstance(args[0], bool):  # bare @decorator
+            return cls()(args[0])
+        return super().__new__(cls)
 
     def __enter__(self):
         self.previous = is_grad_enabled()
-        _grad_mode.enabled = self.enabled
+        _set_grad_mode(self.enabled)
 
     def __exit__(self, *exc):
-        _grad_mode.enabled = self.previous
+        _set_grad_mode(self.previous)
+
+    def _clone(self):
+        return type(self)()
 
     def __call__(self, fn):
+        @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with _GradMode(self.enabled):
+            with self._clone():
                 return fn(*args, **kwargs)
 
-        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
         return wrapper
 
 
-def no_grad():
-    return _GradMode(False)
+class no_grad(_GradMode):
+    """Ops inside record no tape: no graph, no memory kept for backward."""
 
 
-def enable_grad():
-    return _GradMode(True)
+class enable_grad(_GradMode):
+    """Turns recording back on, e.g. inside no_grad."""
+
+    enabled = True
 
 
-def set_grad_enabled(mode):
-    return _GradMode(bool(mode))
+class inference_mode(_GradMode):
+    """torch.inference_mode(mode=True): here the same as no_grad (when `mode` is True)."""
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+        self.enabled = not self.mode
+
+    def _clone(self):
+        return inference_mode(self.mode)
+
+
+class set_grad_enabled(_GradMode):
+    """Sets grad mode at once when called, as torch's: ``set_grad_enabled(False)`` alone turns
+    recording off until ``set_grad_enabled(True)``; as a context manager (or decorator) the
+    previous mode comes back on exit."""
+
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
+    def __init__(self, mode):
+        self.previous, self.enabled = is_grad_enabled(), bool(mode)
+        _set_grad_mode(self.enabled)
+
+    def __enter__(self):
+        _set_grad_mode(self.enabled)
+
+    def __exit__(self, *exc):
+        _set_grad_mode(self.previous)
+
+    def __call__(self, fn):
+        _set_grad_mode(self.previous)  # as a decorator, only calls of fn change the mode
+        mode = self.enabled
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
 
 
 def _to_array(data, dtype=None):
@@ -86,14 +138,15 @@ def as_array(x):
     return x.array if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _operand(x):
-    """An op's operand: a Tensor's array; Python numbers stay Python numbers, so that under
-    NumPy's promotion rules `float32_tensor * 2.0` stays float32, as in torch."""
-    if isinstance(x, Tensor):
-        return x.array
-    if isinstance(x, (bool, int, float)):
-        return x
-    return np.asarray(x)
+def _operands(a, b, true_divide=False):
+    """Both operands of a binary op as ndarrays of the dtype torch gives the result (see
+    resnetc._dtypes): a Python/NumPy scalar or a 0-dim tensor does not raise a tensor's float
+    dtype, so `float32_tensor * np.float64(2)` stays float32. `true_divide`: integer results
+    become the default float32, as torch's `/`."""
+    dtype = _dtypes.result_type(a, b)
+    if true_divide and dtype.kind != "f":
+        dtype = _dtypes.DEFAULT_FLOAT
+    return _dtypes.cast(a, dtype), _dtypes.cast(b, dtype)
 
 
 def record(out, inputs, backward):
@@ -148,7 +201,26 @@ def _unbroadcast(grad, shape):
     return grad
 
 
-class Tensor:
+class _HookHandle:
+    """What register_hook returns: ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self.hooks, self.id = hooks, _HookHandle._next_id
+        _HookHandle._next_id += 1
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Tensor(TensorOps):
     """An n-dimensional array with autograd, sharing memory with NumPy."""
 
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected op
@@ -157,6 +229,7 @@ class Tensor:
         self.array = _to_array(data, dtype)
         self.grad = None
         self._node = None
+        self._hooks = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -212,7 +285,7 @@ class Tensor:
 
     def item(self):
         if self.array.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has {self.array.size}")
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
         return self.array.reshape(()).item()
 
     def tolist(self):
@@ -245,6 +318,28 @@ class Tensor:
     def detach(self):
         return Tensor(self.array)
 
+    def register_hook(self, hook):
+        """Calls ``hook(grad)`` with this tensor's gradient during backward; a tensor it returns
+        replaces the gradient (for what flows further back and for a leaf's .grad). Returns a
+        handle whose ``remove()`` unregisters it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = {}
+        handle = _HookHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
+
+    def _run_hooks(self, grad):
+        for hook in list(self._hooks.values()):
+            replaced = hook(Tensor(grad))
+            if replaced is not None:
+                replaced = as_array(replaced)
+                if replaced.shape != grad.shape:
+                    raise RuntimeError(f"hook returned a gradient of shape {replaced.shape}, expected {grad.shape}")
+                grad = replaced
+        return grad
+
     def detach_(self):
         self._node = None
         self.requires_grad = False
@@ -270,6 +365,8 @@ class Tensor:
             grad = grads.pop(id(tensor), None)
             if grad is None:
                 continue
+            if tensor._hooks:
+                grad = tensor._run_hooks(grad)
             if tensor._node is None:
                 owned = _sole_reference(grad)  # a statement of its own: an argument list would hold grad too
                 tensor._accumulate_grad(grad, owned)
@@ -347,11 +444,40 @@ class Tensor:
     def __rtruediv__(self, other):
         return div(other, self)
 
+    def __floordiv__(self, other):
+        return floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return floor_divide(other, self)
+
+    def __mod__(self, other):
+        return remainder(self, other)
+
+    def __rmod__(self, other):
+        return remainder(other, self)
+
+    def __and__(self, other):
+        return bitwise_and(self, other)
+
+    def __or__(self, other):
+        return bitwise_or(self, other)
+
+    def __xor__(self, other):
+        return bitwise_xor(self, other)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # commutative
+
+    def __invert__(self):
+        return bitwise_not(self)
+
     def __neg__(self):
         return neg(self)
 
     def __pow__(self, exponent):
         return pow(self, exponent)
+
+    def __rpow__(self, base):
+        return pow(base, self)
 
     def __matmul__(self, other):
         return matmul(self, other)
@@ -371,35 +497,48 @@ class Tensor:
 
     # Comparisons give boolean tensors, outside the tape.
     def __eq__(self, other):
-        return Tensor(self.array == as_array(other))
+        return eq(self, other)
 
     def __ne__(self, other):
-        return Tensor(self.array != as_array(other))
+        return ne(self, other)
 
     def __lt__(self, other):
-        return Tensor(self.array < as_array(other))
+        return lt(self, other)
 
     def __le__(self, other):
-        return Tensor(self.array <= as_array(other))
+        return le(self, other)
 
     def __gt__(self, other):
-        return Tensor(self.array > as_array(other))
+        return gt(self, other)
 
     def __ge__(self, other):
-        return Tensor(self.array >= as_array(other))
+        return ge(self, other)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     __hash__ = object.__hash__
 
+    # Python scalars from one-element tensors, as torch's.
     def __bool__(self):
-        return bool(self.array)
+        if self.array.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.array.reshape(()))
 
     def __float__(self):
         return float(self.item())
 
     def __int__(self):
         return int(self.item())
+
+    def __index__(self):
+        if self.array.size != 1 or self.array.dtype.kind not in "iu":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __format__(self, format_spec):
+        if self.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     def exp(self):
         return exp(self)
@@ -538,25 +677,119 @@ class Tensor:
             return Tensor(array)
         return record(array, (self,), lambda g: (g.astype(self.dtype),))
 
-    def zero_(self):
-        self.array[...] = 0
+    # In place. Without a graph to record (grad mode off, or nothing requires grad) the result is
+    # written into this tensor's own memory, which views and NumPy arrays sharing it see: that is
+    # what `p -= lr * p.grad` under no_grad() needs. As in torch, a leaf that requires grad
+    # refuses in-place ops while grad mode is on. A non-leaf in the graph (`out += identity` in a
+    # residual block) is supported without corrupting saved values: the op is recorded
+    # out-of-place on a node holding the old value and this tensor takes the result's memory and
+    # node, so the values that earlier ops saved for backward are never overwritten (views taken
+    # of the tensor before the op keep the old values, unlike torch).
+    def _inplace(self, op, other=None, check_dtype=True):
+        """self <- op(self, other) in place; `check_dtype`: refuse results of a higher category than
+        self's dtype (float into an integer tensor), as torch does."""
+        recording = is_grad_enabled() and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+        if recording and self.requires_grad and self._node is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        source = self
+        if recording:
+            source = Tensor.__new__(Tensor)
+            source.array, source.grad, source._node, source._hooks = self.array, None, self._node, None
+            source.requires_grad = self.requires_grad
+            out = op(source, other)
+        else:
+            with no_grad():
+                out = op(self.detach(), other)
+        if check_dtype and not _dtypes.can_cast(out.dtype, self.dtype):
+            raise RuntimeError(f"result type {_dtypes.torch_name(out.dtype)} can't be cast to the desired output "
+                               f"type {_dtypes.torch_name(self.dtype)}")
+        if out.shape != self.shape:
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(self.shape, out.shape))}")
+        if recording:
+            if out.dtype != self.dtype:
+                out = out.to(self.dtype)
+            self.array, self._node, self.requires_grad = out.array, out._node, True
+        elif out.array is not self.array:
+            np.copyto(self.array, out.array, casting="unsafe")
         return self
 
-    def fill_(self, value):
-        self.array[...] = value
-        return self
+    def __iadd__(self, other):
+        return self._inplace(add, other)
 
-    def copy_(self, src):
-        np.copyto(self.array, as_array(src), casting="same_kind")
-        return self
+    def __isub__(self, other):
+        return self._inplace(sub, other)
+
+    def __imul__(self, other):
+        return self._inplace(mul, other)
+
+    def __itruediv__(self, other):
+        return self._inplace(div, other)
+
+    def __ifloordiv__(self, other):
+        return self._inplace(floor_divide, other)
+
+    def __imod__(self, other):
+        return self._inplace(remainder, other)
+
+    def __ipow__(self, other):
+        return self._inplace(pow, other)
+
+    def __iand__(self, other):
+        return self._inplace(bitwise_and, other)
+
+    def __ior__(self, other):
+        return self._inplace(bitwise_or, other)
+
+    def __ixor__(self, other):
+        return self._inplace(bitwise_xor, other)
 
     def add_(self, other, alpha=1):
-        self.array += alpha * as_array(other)
-        return self
+        return self._inplace(lambda a, b: add(a, b, alpha), other)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(lambda a, b: sub(a, b, alpha), other)
 
     def mul_(self, other):
-        self.array *= as_array(other)
-        return self
+        return self._inplace(mul, other)
+
+    def div_(self, other, rounding_mode=None):
+        return self._inplace(lambda a, b: div(a, b, rounding_mode), other)
+
+    def pow_(self, exponent):
+        return self._inplace(pow, exponent)
+
+    def neg_(self):
+        return self._inplace(lambda a, _: neg(a))
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(lambda a, _: clamp(a, min, max))
+
+    clip_ = clamp_
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        return self._inplace(lambda a, v: _filled(a, v), value, check_dtype=False)
+
+    def copy_(self, src, non_blocking=False):
+        """self <- src (broadcast, converted to self's dtype); the gradient flows to src."""
+        return self._inplace(lambda a, b: _copied(a, b), src, check_dtype=False)
+
+
+def _filled(a, value):
+    """A tensor like a, all `value` (fill_'s out-of-place form; a 0-dim tensor value gets the gradient)."""
+    x = as_array(a)
+    out = np.full(x.shape, as_array(value), dtype=x.dtype)
+    return record(out, (a, value), lambda g: (None, np.asarray(g.sum())))
+
+
+def _copied(a, src):
+    x = as_array(a)
+    y = as_array(src)
+    out = np.array(np.broadcast_to(y, np.broadcast_shapes(x.shape, y.shape)), dtype=x.dtype)
+    return record(out, (a, src), lambda g: (None, _unbroadcast(g, y.shape)))
 
 
 def _shape_args(args):
@@ -569,10 +802,17 @@ def _plain_index(index):
     return index.array if isinstance(index, Tensor) else index
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (like torch.tensor)."""
+    check_device(device)
     array = np.array(_to_array(data, dtype), copy=True)
     return Tensor(array, requires_grad=requires_grad)
+
+
+def check_device(name):
+    """Factories' `device=`: None or the CPU (anything else raises, see resnetc.device)."""
+    if name is not None:
+        device(name)
 
 
 def from_numpy(array):
@@ -581,30 +821,109 @@ def from_numpy(array):
 
 
 # ---------------------------------------------------------------------- differentiable ops
-def add(a, b):
-    xa, xb = _operand(a), _operand(b)
-    sa, sb = np.shape(xa), np.shape(xb)
+def add(a, b, alpha=1):
+    xa, xb = _operands(a, b)
+    if alpha != 1:
+        xb = xb * np.asarray(alpha).astype(xb.dtype)
+    sa, sb = xa.shape, xb.shape
     return record(np.add(xa, xb), (a, b),
-                  lambda g: (_unbroadcast(g, sa), _unbroadcast(g, sb)))
+                  lambda g: (_unbroadcast(g, sa), _unbroadcast(g * alpha if alpha != 1 else g, sb)))
 
 
-def sub(a, b):
-    xa, xb = _operand(a), _operand(b)
-    sa, sb = np.shape(xa), np.shape(xb)
+def sub(a, b, alpha=1):
+    xa, xb = _operands(a, b)
+    if alpha != 1:
+        xb = xb * np.asarray(alpha).astype(xb.dtype)
+    sa, sb = xa.shape, xb.shape
     return record(np.subtract(xa, xb), (a, b),
-                  lambda g: (_unbroadcast(g, sa), _unbroadcast(-g, sb)))
+                  lambda g: (_unbroadcast(g, sa), _unbroadcast(-g * alpha if alpha != 1 else -g, sb)))
 
 
 def mul(a, b):
-    xa, xb = _operand(a), _operand(b)
+    xa, xb = _operands(a, b)
     return record(xa * xb, (a, b),
-                  lambda g: (_unbroadcast(g * xb, np.shape(xa)), _unbroadcast(g * xa, np.shape(xb))))
+                  lambda g: (_unbroadcast(g * xb, xa.shape), _unbroadcast(g * xa, xb.shape)))
 
 
-def div(a, b):
-    xa, xb = _operand(a), _operand(b)
-    return record(xa / xb, (a, b),
-                  lambda g: (_unbroadcast(g / xb, np.shape(xa)), _unbroadcast(-g * xa / (xb * xb), np.shape(xb))))
+def div(a, b, rounding_mode=None):
+    if rounding_mode is not None:
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                             f"'{rounding_mode}'")
+        return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
+    xa, xb = _operands(a, b, true_divide=True)
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan, silently, as torch
+        out = xa / xb
+    return record(out, (a, b),
+                  lambda g: (_unbroadcast(g / xb, xa.shape), _unbroadcast(-g * xa / (xb * xb), xb.shape)))
+
+
+def _integer_division_check(xb):
+    if xb.dtype.kind in "iub" and not np.all(xb):
+        raise RuntimeError("ZeroDivisionError")  # torch's message for an integer division by zero
+
+
+def floor_divide(a, b):
+    """a // b rounded down (torch's floor_divide, Python's //); no gradient, as in torch."""
+    xa, xb = _operands(a, b)
+    _integer_division_check(xb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Tensor(np.floor_divide(xa, xb))
+
+
+def _trunc_divide(a, b):
+    xa, xb = _operands(a, b)
+    _integer_division_check(xb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if xa.dtype.kind == "f":
+            return Tensor(np.trunc(xa / xb))
+        quotient = np.floor_divide(xa, xb)
+        return Tensor(quotient + ((quotient < 0) & (quotient * xb != xa)))
+
+
+def remainder(a, b):
+    """a % b with the sign of b (torch's remainder, Python's %)."""
+    xa, xb = _operands(a, b)
+    _integer_division_check(xb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.remainder(xa, xb)
+    return record(out, (a, b),
+                  lambda g: (_unbroadcast(g, xa.shape), _unbroadcast(-g * np.floor_divide(xa, xb), xb.shape)))
+
+
+def _bitwise(ufunc, name):
+    def op(a, b):
+        xa, xb = _operands(a, b)
+        if xa.dtype.kind not in "iub":
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'{_dtypes.torch_name(xa.dtype)}\'')
+        return Tensor(ufunc(xa, xb))
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(a):
+    x = as_array(a)
+    if x.dtype.kind not in "iub":
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_dtypes.torch_name(x.dtype)}'")
+    return Tensor(np.invert(x))
+
+
+def _comparison(ufunc):
+    def compare(a, b):
+        xa, xb = _operands(a, b)
+        return Tensor(ufunc(xa, xb))
+
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_comparison(f) for f in (np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+                                                     np.greater_equal))
 
 
 def neg(a):
@@ -612,10 +931,23 @@ def neg(a):
 
 
 def pow(a, exponent):
-    if isinstance(exponent, Tensor):
-        raise TypeError("pow: a tensor exponent is not supported; use exp(b * log(a))")
-    x = as_array(a)
-    return record(x ** exponent, (a,), lambda g: (g * exponent * x ** (exponent - 1),))
+    """a ** exponent; either may be a tensor (a scalar base: ``2 ** t``)."""
+    xa, xb = _operands(a, exponent)
+    if xa.dtype.kind in "iu" and np.any(xb < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = (xa ** xb).astype(xa.dtype, copy=False)  # bool ** bool: NumPy's int8, torch's bool
+
+    def backward(g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = g * xb * xa ** (xb - 1) if isinstance(a, Tensor) and a.requires_grad else None
+            gb = g * out * np.log(xa) if isinstance(exponent, Tensor) and exponent.requires_grad else None
+        if ga is not None:  # 0 ** 0 is 1 with derivative 0 in torch, not nan
+            ga = np.where(xb == 0, 0, ga).astype(ga.dtype)
+        return (None if ga is None else _unbroadcast(ga, xa.shape),
+                None if gb is None else _unbroadcast(np.where((xa == 0) & (xb >= 0), 0, gb).astype(gb.dtype), xb.shape))
+
+    return record(out, (a, exponent), backward)
 
 
 def exp(a):
