@@ -45,6 +45,8 @@ from resnetc._tensor_ops import (all, allclose, any, argsort, bincount, bmm, ein
                                  masked_fill, mm, nonzero, norm, round, sort, std, unique, var, where)
 from resnetc.serialization import load, load_torch_state_dict, save, save_torch_state_dict  # noqa: E402
 from resnetc import backends, cuda  # noqa: E402  (torch.backends / torch.cuda's queries: no GPU)
+from resnetc import amp  # noqa: E402
+from resnetc.amp import autocast  # noqa: E402
 from resnetc._device import device  # noqa: E402
 from resnetc._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
                                   use_deterministic_algorithms)
