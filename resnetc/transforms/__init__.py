@@ -20,3 +20,4 @@ from resnetc.transforms.transforms import (CenterCrop, ColorJitter, Compose, Gau
                                            RandomGrayscale, RandomHorizontalFlip, RandomOrder,
                                            RandomResizedCrop, RandomRotation, RandomVerticalFlip, Resize,
                                            ToPILImage, ToTensor)
+from resnetc.transforms import v2  # noqa: E402  (torchvision.transforms.v2; after the v1 names it re-exports)

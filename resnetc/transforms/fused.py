@@ -63,9 +63,27 @@ class _Fallback(Exception):
     pass
 
 
+def _v1_spelling(transforms):
+    """The chain with v2's ToImage() + ToDtype(float32, scale=True) as the ToTensor() it equals."""
+    from resnetc.transforms import transforms as T
+    from resnetc.transforms.v2 import ToDtype, ToImage
+    out, i = [], 0
+    while i < len(transforms):
+        t = transforms[i]
+        after = transforms[i + 1] if i + 1 < len(transforms) else None
+        if type(t) is ToImage and type(after) is ToDtype and after.scale and after.dtype == np.float32:
+            out.append(T.ToTensor())
+            i += 2
+        else:
+            out.append(t)
+            i += 1
+    return out
+
+
 def plan(transforms):
     """The chain as [(kind, transform)], or None when the fused path cannot run it."""
     from resnetc.transforms import transforms as T
+    transforms = _v1_spelling(transforms)
     steps, phase = [], 0  # 0: geometry, 1: flips/color, 2: after ToTensor, 3: after Normalize
     resizes = 0
     for t in transforms:
