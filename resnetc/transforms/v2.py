@@ -71,7 +71,7 @@ class ToDtype:
             return Tensor(a.astype(self.dtype) * self.dtype.type(1.0 / np.iinfo(a.dtype).max))
         if self.scale:
             return F.convert_image_dtype(inpt, self.dtype)
-        return Tensor(inpt.array.astype(self.dtype, copy=False))
+        return Tensor(a.astype(self.dtype, copy=False))
 
     def __repr__(self):
         return f"{type(self).__name__}(scale={self.scale})"
