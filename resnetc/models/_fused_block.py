@@ -26,7 +26,8 @@ def _plain_bn(bn):
 
 
 def _unhooked(module):
-    return all(not m._forward_hooks and not m._forward_pre_hooks for m in module.modules())
+    return all(not (m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks)
+               for m in module.modules())
 
 
 def _pairs(block):

@@ -10,6 +10,7 @@ import numpy as np
 
 from resnetc._device import device as _device
 from resnetc._device import parse_to
+from resnetc.nn._backward_hooks import call_with_backward_hooks
 from resnetc.nn.parameter import Parameter
 from resnetc.tensor import Tensor, as_array
 
@@ -59,6 +60,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     def forward(self, *args, **kwargs):
@@ -69,7 +72,10 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
+        if self._backward_hooks or self._backward_pre_hooks:
+            output = call_with_backward_hooks(self, args, lambda *a: self.forward(*a, **kwargs))
+        else:
+            output = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, output)
             if result is not None:
@@ -145,6 +151,22 @@ class Module:
         key = object()
         self._forward_pre_hooks[key] = hook
         return _RemovableHandle(self._forward_pre_hooks, key)
+
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) -> new grad_input or None, called during
+        backward with the gradients of this module's input and output (see _backward_hooks)."""
+        key = object()
+        self._backward_hooks[key] = hook
+        return _RemovableHandle(self._backward_hooks, key)
+
+    register_backward_hook = register_full_backward_hook  # torch's older name; same grads here
+
+    def register_full_backward_pre_hook(self, hook):
+        """hook(module, grad_output) -> new grad_output or None, called when the gradient of the
+        module's output is known, before it flows into the module."""
+        key = object()
+        self._backward_pre_hooks[key] = hook
+        return _RemovableHandle(self._backward_pre_hooks, key)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix=""):
