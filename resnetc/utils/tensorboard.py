@@ -5,7 +5,8 @@ arrays and Python numbers wherever torch's takes tensors. Event files are writte
 tensorboardX (``pip install tensorboardX``; view them with ``pip install tensorboard`` and
 ``tensorboard --logdir runs``).
 
-Differences from torch's writer: ``add_graph`` is not supported; ``add_scalars`` puts each
+Differences from torch's writer: ``add_graph`` draws modules and the plain ops between them
+(torch's draws traced aten ops); ``add_scalars`` puts each
 series in the run ``<log_dir>/<main_tag>/<tag>`` (torch: ``<log_dir>/<main_tag>_<tag>``; the
 TensorBoard charts look the same); ``add_hparams`` ignores
 ``hparam_domain_discrete`` (tensorboardX does not record domains); ``add_scalar``'s
@@ -157,8 +158,17 @@ class SummaryWriter(_tbx.SummaryWriter):
                          global_step, walltime)
 
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
-        raise NotImplementedError("SummaryWriter.add_graph is not supported by resnetc "
-                                  "(there is no graph tracer); print(model) shows the layers")
+        """The model's graph for TensorBoard's Graphs tab, from one forward pass in eval mode
+        on ``input_to_model`` (see resnetc.utils._model_graph). ``use_strict_trace`` is torch's
+        tracer option and is ignored."""
+        from tensorboardX.proto.event_pb2 import Event
+
+        from resnetc.utils._model_graph import model_graph
+        graph_def, nodes = model_graph(model, input_to_model)
+        if verbose:
+            for name, op, inputs, shape in nodes:
+                print(f"{name} = {op}({', '.join(inputs)}) -> {list(shape)}")
+        self._get_file_writer().add_event(Event(graph_def=graph_def.SerializeToString()))
 
     def __repr__(self):
         return f"SummaryWriter(log_dir={self.logdir!r})"

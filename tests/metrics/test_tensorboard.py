@@ -101,7 +101,7 @@ def test_default_log_dir_and_errors(tmp_path, monkeypatch):
         with pytest.raises(ValueError, match=r"scalar value must have one element, got shape "
                                              r"\(2,\)"):
             w2.add_scalar("x", np.zeros(2), 0)
-        with pytest.raises(NotImplementedError, match="add_graph is not supported"):
+        with pytest.raises(ValueError, match="add_graph needs input_to_model"):
             w2.add_graph(None)
         with pytest.raises(TypeError, match="should be dictionary"):
             w2.add_hparams([("lr", 1)], {})
@@ -140,3 +140,36 @@ def test_missing_tensorboardx_says_what_to_install():
     """)
     assert res.returncode == 0, res.stderr
     assert "pip install tensorboardX" in res.stdout and "tensorboardX" in res.stdout
+
+
+@pytest.mark.parametrize("arch", ["resnet18", "resnet50"])
+def test_add_graph_draws_what_torchs_writer_draws(tmp_path, arch):
+    """The same scopes as torch's traced graph (modules, and the blocks' residual adds and the
+    flatten in the containers that run them), read back by TensorBoard as a GraphDef."""
+    import warnings
+
+    import torch
+    import torchvision
+    from torch.utils.tensorboard._pytorch_graph import graph
+
+    from resnetc import models
+
+    ours_model = getattr(models, arch)()
+    with SummaryWriter(str(tmp_path)) as w:
+        w.add_graph(ours_model, Tensor(np.zeros((2, 3, 32, 32), np.float32)))
+    graph_def = _accumulator(tmp_path).Graph()
+    nodes = {n.name: n for n in graph_def.node}
+    assert nodes["input/input.0"].op == "IO Node" and list(nodes["output/output.1"].input) == ["ResNet/Linear[fc]"]
+    assert [d.size for d in nodes["ResNet/Linear[fc]"].attr["_output_shapes"].list.shape[0].dim] == [2, 1000]
+    ours = {name.rsplit("/", 1)[0] if "[" not in name.rsplit("/", 1)[-1] else name.split("_")[0]
+            for name in nodes if not name.startswith(("input/", "output/"))}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs_graph, _ = graph(getattr(torchvision.models, arch)(), torch.zeros(2, 3, 32, 32))
+    theirs = {n.name.rsplit("/", 1)[0] for n in theirs_graph.node if n.op.startswith("aten::")}
+    assert ours == theirs
+    adds = [n for n in graph_def.node if n.op == "add"]
+    assert len(adds) == sum(len(layer) for layer in (ours_model.layer1, ours_model.layer2, ours_model.layer3,
+                                                      ours_model.layer4))
+    assert all(len(n.input) == 2 for n in adds)  # the block's branch and its shortcut
+    assert ours_model.training  # restored after the eval-mode pass
