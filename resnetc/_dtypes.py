@@ -36,6 +36,16 @@ def torch_name(dtype):
     return _NAMES.get(dtype, str(dtype))
 
 
+def tensor_type_name(dtype):
+    """torch's legacy tensor-type name of a dtype ('torch.FloatTensor')."""
+    return f"torch.{torch_name(dtype)}Tensor"
+
+
+def dtype_of_type_name(name):
+    """The dtype behind a legacy tensor-type name, or None if it names none."""
+    return {tensor_type_name(d): np.dtype(d) for d in _NAMES}.get(name)
+
+
 def _category(dtype):
     return {"b": 0, "u": 1, "i": 1, "f": 2}.get(dtype.kind, 3)
 
@@ -79,6 +89,9 @@ def result_type(*operands):
             scalars = promote_types(scalars, _scalar_dtype(x))
             continue
         array = x.array if hasattr(x, "array") else np.asarray(x)
+        if array.dtype.kind not in "biufc":
+            raise TypeError(f"unsupported operand of type {type(x).__name__} (dtype {array.dtype}): "
+                            f"tensor ops take numbers, arrays and tensors")
         if array.ndim:
             dims = promote_types(dims, array.dtype)
         else:

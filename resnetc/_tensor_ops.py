@@ -348,11 +348,6 @@ def einsum(equation, *operands):
 
 
 # ---------------------------------------------------------------------- methods on Tensor
-_TYPE_NAMES = {_dtypes.float32: "torch.FloatTensor", _dtypes.float64: "torch.DoubleTensor",
-               _dtypes.float16: "torch.HalfTensor", _dtypes.int64: "torch.LongTensor", _dtypes.int32: "torch.IntTensor",
-               _dtypes.int16: "torch.ShortTensor", _dtypes.int8: "torch.CharTensor", _dtypes.uint8: "torch.ByteTensor",
-               _dtypes.bool: "torch.BoolTensor"}
-
 
 class TensorOps:
     """The methods of Tensor that call the functions above (and a few casts and factories)."""
@@ -493,12 +488,11 @@ class TensorOps:
         """Without `dtype`, torch's type name ('torch.FloatTensor'); otherwise the tensor converted
         to `dtype` (a dtype or such a name)."""
         if dtype is None:
-            return _TYPE_NAMES.get(self.dtype, f"torch.{self.dtype}Tensor")
+            return _dtypes.tensor_type_name(self.dtype)
         if isinstance(dtype, str) and dtype.startswith("torch."):
-            names = {name: d for d, name in _TYPE_NAMES.items()}
-            if dtype not in names:
-                raise ValueError(f"invalid type: {dtype!r}")
-            dtype = names[dtype]
+            name, dtype = dtype, _dtypes.dtype_of_type_name(dtype)
+            if dtype is None:
+                raise ValueError(f"invalid type: {name!r}")
         return self.to(np.dtype(dtype))
 
     def type_as(self, other):

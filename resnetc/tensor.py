@@ -16,6 +16,7 @@ import numpy as np
 
 from resnetc._device import device, parse_to
 from resnetc._tensor_ops import TensorOps
+from resnetc.utils.hooks import add_hook
 
 from resnetc import _dtypes
 from resnetc._dtypes import float32, float64, int64, uint8
@@ -201,25 +202,6 @@ def _unbroadcast(grad, shape):
     return grad
 
 
-class _HookHandle:
-    """What register_hook returns: ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks):
-        self.hooks, self.id = hooks, _HookHandle._next_id
-        _HookHandle._next_id += 1
-
-    def remove(self):
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
 class Tensor(TensorOps):
     """An n-dimensional array with autograd, sharing memory with NumPy."""
 
@@ -326,9 +308,7 @@ class Tensor(TensorOps):
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._hooks is None:
             self._hooks = {}
-        handle = _HookHandle(self._hooks)
-        self._hooks[handle.id] = hook
-        return handle
+        return add_hook(self._hooks, hook)
 
     def _run_hooks(self, grad):
         for hook in list(self._hooks.values()):
@@ -950,19 +930,25 @@ def pow(a, exponent):
     return record(out, (a, exponent), backward)
 
 
+def _floating(a):
+    """a's values for a float-valued op: integers and bools become float32, as in torch."""
+    x = as_array(a)
+    return x if x.dtype.kind in "fc" else x.astype(_dtypes.DEFAULT_FLOAT)
+
+
 def exp(a):
     with np.errstate(over="ignore"):  # inf, silently, as torch
-        out = np.exp(as_array(a))
+        out = np.exp(_floating(a))
     return record(out, (a,), lambda g: (g * out,))
 
 
 def log(a):
-    x = as_array(a)
+    x = _floating(a)
     return record(np.log(x), (a,), lambda g: (g / x,))
 
 
 def sqrt(a):
-    out = np.sqrt(as_array(a))
+    out = np.sqrt(_floating(a))
     return record(out, (a,), lambda g: (g / (2 * out),))
 
 
@@ -972,13 +958,19 @@ def abs_(a):
 
 
 def clamp(a, min=None, max=None):
-    x = as_array(a)
-    out = np.clip(x, min, max)
+    """Values clipped to [min, max]; as torch's, the gradient passes strictly inside the bounds
+    (0 where a value equals one), and the result's dtype is the promoted one (int with 0.5: float32)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = [b for b in (min, max) if b is not None]
+    dtype = _dtypes.result_type(a, *bounds)
+    x = _dtypes.cast(a, dtype)
+    out = np.clip(x, min, max).astype(dtype, copy=False)
     inside = np.ones(x.shape, dtype=bool)
     if min is not None:
-        inside &= x >= min
+        inside &= x > as_array(min)
     if max is not None:
-        inside &= x <= max
+        inside &= x < as_array(max)
     return record(out, (a,), lambda g: (g * inside,))
 
 
@@ -997,12 +989,16 @@ def _expand_reduced(g, shape, dim, keepdim):
 
 def sum(a, dim=None, keepdim=False):
     x = as_array(a)
-    out = np.asarray(x.sum(axis=_axes(dim), keepdims=keepdim))
+    wide = np.int64 if x.dtype.kind in "biu" else None  # torch sums integers and bools as int64
+    out = np.asarray(x.sum(axis=_axes(dim), keepdims=keepdim, dtype=wide))
     return record(out, (a,), lambda g: (_expand_reduced(g, x.shape, dim, keepdim),))
 
 
 def mean(a, dim=None, keepdim=False):
     x = as_array(a)
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                           f"or complex dtype. Got: {_dtypes.torch_name(x.dtype)}")
     out = np.asarray(x.mean(axis=_axes(dim), keepdims=keepdim))
     count = x.size // max(out.size, 1)
     return record(out, (a,), lambda g: (_expand_reduced(g / count, x.shape, dim, keepdim),))
@@ -1116,7 +1112,7 @@ def minimum(a, b):
 
 
 def _elementwise_extreme(a, b, pick):
-    xa, xb = as_array(a), as_array(b)
+    xa, xb = _operands(a, b)
     out = pick(xa, xb)
 
     def backward(g):
@@ -1171,13 +1167,15 @@ def softmax(a, dim):
 
 
 def cat(tensors, dim=0):
-    arrays = [as_array(t) for t in tensors]
+    dtype = _dtypes.result_type(*tensors)  # torch promotes mixed inputs
+    arrays = [_dtypes.cast(t, dtype) for t in tensors]
     bounds = np.cumsum([x.shape[dim] for x in arrays])[:-1]
     return record(np.concatenate(arrays, axis=dim), tuple(tensors),
                   lambda g: tuple(np.split(g, bounds, axis=dim)))
 
 
 def stack(tensors, dim=0):
-    arrays = [as_array(t) for t in tensors]
+    dtype = _dtypes.result_type(*tensors)
+    arrays = [_dtypes.cast(t, dtype) for t in tensors]
     return record(np.stack(arrays, axis=dim), tuple(tensors),
                   lambda g: tuple(np.moveaxis(g, dim, 0)))

@@ -3,8 +3,9 @@
  *
  * It computes what torchvision's chain computes on a PIL image (same Pillow arithmetic, see
  * resample.h and color.h), decoding only the rectangle the resize reads. With `dct_scaling`
- * it may instead let libjpeg decode at 1/2, 1/4 or 1/8 scale when the crop is at least that
- * many times larger than the resize target; then results differ slightly from the exact path
+ * it may instead let libjpeg decode at 1/2, 1/4 or 1/8 scale when the crop is at least twice
+ * that many times larger than the resize target (so the decoded crop stays at least 2x the
+ * target); then results differ slightly from the exact path
  * (measured in tests/transforms/test_fused.py, documented in resnetc/transforms/fused.py). */
 #ifndef RESNETC_IMAGE_PIPELINE_H
 #define RESNETC_IMAGE_PIPELINE_H

@@ -3,9 +3,10 @@
 Names, arguments, attributes and sample order are torchvision's. Differences:
 
 - ImageFolder's ``default_loader`` reads the file's bytes undecoded (a
-  :class:`resnetc.io.EncodedImage`) and hands them to a resnetc transform, which decodes them,
-  possibly in one fused C call with crop/resize/normalize. Without a transform, or with one of
-  the user's own, the sample is decoded first and is a PIL image, as in torchvision. An explicit
+  :class:`resnetc.io.EncodedImage`) and hands them to a resnetc ``Compose`` (or the weights'
+  preset transform), which decodes them, possibly in one fused C call with crop/resize/normalize.
+  Without a transform, or with any other, the sample is decoded first and is a PIL image, as in
+  torchvision. An explicit
   ``loader=resnetc.io.EncodedImage.from_file`` always gives the bytes.
 - Indexing walks the tree with ``os.scandir`` and no per-file ``stat`` (the file type comes from
   the directory entry), checking extensions on the file name; on a tree of 100,000 files it is
@@ -236,18 +237,21 @@ def default_loader(path):
 
 
 def _decodes_itself(transform):
-    """Whether a transform takes an EncodedImage: resnetc's transforms (and subclasses of them)
-    do; None and the user's own callables expect what torchvision's loader gives, a PIL image."""
-    return transform is not None and any(
-        cls.__module__.startswith("resnetc.transforms") for cls in type(transform).__mro__)
+    """Whether a transform takes an EncodedImage and always gives back a decoded result:
+    resnetc's Compose (which may run the fused path) and the weights' preset. Anything else
+    (None, a single transform that may return its input untouched, Lambda, the user's own
+    callables) gets what torchvision's loader gives, a PIL image."""
+    from resnetc.transforms import Compose
+    from resnetc.transforms._presets import ImageClassification
+    return isinstance(transform, (Compose, ImageClassification))
 
 
 class ImageFolder(DatasetFolder):
     """A dataset of images in ``root/<class>/**/<image>`` with the extensions in IMG_EXTENSIONS.
 
     Same arguments and attributes as torchvision's ImageFolder (plus ``imgs``, a synonym of
-    ``samples``). A sample is a PIL image in RGB, as in torchvision, except that resnetc's own
-    transforms receive the undecoded file (see the module docstring).
+    ``samples``). A sample is a PIL image in RGB, as in torchvision, except that a resnetc
+    Compose receives the undecoded file (see the module docstring).
     """
 
     def __init__(self, root, transform=None, target_transform=None, loader=default_loader,

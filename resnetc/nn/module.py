@@ -8,10 +8,12 @@ from collections import OrderedDict
 
 import numpy as np
 
+from resnetc import _dtypes
 from resnetc._device import device as _device
 from resnetc._device import parse_to
 from resnetc.nn._backward_hooks import call_with_backward_hooks
 from resnetc.nn.parameter import Parameter
+from resnetc.utils.hooks import add_hook
 from resnetc.tensor import Tensor, as_array
 
 
@@ -34,18 +36,6 @@ class UnsupportedDtypeError(TypeError, NotImplementedError):
     .to(torch.float64)): the C kernels are float32 only. Both a TypeError (what .to(dtype)
     always raised) and a NotImplementedError, so either except clause catches it."""
 
-
-# torch's legacy tensor-type names that model.type() accepts
-_TORCH_TYPE_NAMES = {"torch.FloatTensor": np.dtype(np.float32), "torch.DoubleTensor": np.dtype(np.float64),
-                     "torch.HalfTensor": np.dtype(np.float16), "torch.BFloat16Tensor": "bfloat16"}
-
-
-class _RemovableHandle:
-    def __init__(self, hooks, key):
-        self.hooks, self.key = hooks, key
-
-    def remove(self):
-        self.hooks.pop(self.key, None)
 
 
 class Module:
@@ -143,30 +133,22 @@ class Module:
     register_module = add_module
 
     def register_forward_hook(self, hook):
-        key = object()
-        self._forward_hooks[key] = hook
-        return _RemovableHandle(self._forward_hooks, key)
+        return add_hook(self._forward_hooks, hook)
 
     def register_forward_pre_hook(self, hook):
-        key = object()
-        self._forward_pre_hooks[key] = hook
-        return _RemovableHandle(self._forward_pre_hooks, key)
+        return add_hook(self._forward_pre_hooks, hook)
 
     def register_full_backward_hook(self, hook):
         """hook(module, grad_input, grad_output) -> new grad_input or None, called during
         backward with the gradients of this module's input and output (see _backward_hooks)."""
-        key = object()
-        self._backward_hooks[key] = hook
-        return _RemovableHandle(self._backward_hooks, key)
+        return add_hook(self._backward_hooks, hook)
 
     register_backward_hook = register_full_backward_hook  # torch's older name; same grads here
 
     def register_full_backward_pre_hook(self, hook):
         """hook(module, grad_output) -> new grad_output or None, called when the gradient of the
         module's output is known, before it flows into the module."""
-        key = object()
-        self._backward_pre_hooks[key] = hook
-        return _RemovableHandle(self._backward_pre_hooks, key)
+        return add_hook(self._backward_pre_hooks, hook)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix=""):
@@ -287,7 +269,9 @@ class Module:
     def type(self, dst_type):
         """torch's model.type(dtype): float32 (or "torch.FloatTensor") returns the module; any
         other dtype raises, as .to(dtype) does."""
-        dtype = _TORCH_TYPE_NAMES.get(dst_type) if isinstance(dst_type, str) else None
+        dtype = _dtypes.dtype_of_type_name(dst_type) if isinstance(dst_type, str) else None
+        if dst_type == "torch.BFloat16Tensor":  # torch's name of a type NumPy has not
+            raise UnsupportedDtypeError(f"resnetc's layers compute in float32; cannot convert a module to {dst_type}")
         if dtype is None:
             try:
                 dtype = np.dtype(dst_type)

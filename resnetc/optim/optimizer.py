@@ -15,6 +15,7 @@ import numpy as np
 
 from resnetc import _C
 from resnetc.tensor import Tensor, enable_grad
+from resnetc.utils.hooks import add_hook
 
 __all__ = ["Optimizer", "required"]
 
@@ -50,18 +51,6 @@ def _check_flags(defaults):
     for key in _UNSUPPORTED_TRUE:
         if defaults.get(key):
             raise ValueError(f"{key}=True is not supported: resnetc runs one fused CPU update")
-
-
-class _HookHandle:
-    _next_id = 0
-
-    def __init__(self, table, hook):
-        _HookHandle._next_id += 1
-        self.table, self.id = table, _HookHandle._next_id
-        table[self.id] = hook
-
-    def remove(self):
-        self.table.pop(self.id, None)
 
 
 class Optimizer:
@@ -173,11 +162,11 @@ class Optimizer:
 
     def register_step_pre_hook(self, hook):
         """hook(optimizer, args, kwargs) runs before each step; returns a handle with remove()."""
-        return _HookHandle(self._step_hooks("pre"), hook)
+        return add_hook(self._step_hooks("pre"), hook)
 
     def register_step_post_hook(self, hook):
         """hook(optimizer, args, kwargs) runs after each step; returns a handle with remove()."""
-        return _HookHandle(self._step_hooks("post"), hook)
+        return add_hook(self._step_hooks("post"), hook)
 
     def _step_group(self, group):
         params, grads, states = [], [], ([], [], [])

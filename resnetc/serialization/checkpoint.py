@@ -164,6 +164,9 @@ def load(f, map_location=None, weights_only=None, **pickle_load_args):
     path, buffer = _read_source(f)
     if is_torch_file(buffer):
         return _load_torch_buffer(path, buffer)
+    if len(buffer) >= 9 and buffer[8:9] != b"{":  # a safetensors header is JSON after its length
+        raise ValueError(f"{path}: not a checkpoint: neither resnetc's (safetensors) nor torch.save's "
+                         f"format (starts with {bytes(buffer[:8])!r})")
     metadata, tensors = _parse_safetensors(path, buffer)
     if metadata.get("format") != _FORMAT or _FORMAT not in metadata:
         return tensors  # a plain safetensors file: its weights

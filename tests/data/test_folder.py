@@ -133,14 +133,23 @@ def test_samples_are_pil_images_as_in_torchvision_unless_a_resnetc_transform_dec
     ours = rd.ImageFolder(root, allow_empty=True, transform=lambda img: seen.append(img.size) or img.mode)
     assert ours[3] == ("RGB", ours.targets[3]) and seen == [reference.size]
 
-    class Spy(rt.CenterCrop):  # a resnetc transform receives the undecoded file
+    class Spy:  # what a transform is handed
+        def __init__(self, transform):
+            self.transform = transform
+
         def __call__(self, img):
             seen.append(img)
-            return super().__call__(img)
+            return self.transform(img)
 
-    spied = rd.ImageFolder(root, allow_empty=True, transform=Spy(8))[1][0]
-    assert isinstance(seen[-1], EncodedImage) and seen[-1].path == ours.samples[1][0]
-    assert spied.size == (8, 8)
+    composed = rd.ImageFolder(root, allow_empty=True, transform=rt.Compose([Spy(rt.CenterCrop(8))]))
+    assert composed[1][0].size == (8, 8)  # a Compose gets the file; it decodes before the steps
+    assert isinstance(seen[-1], Image.Image)
+    for single in (rt.RandomHorizontalFlip(p=0.0), rt.Lambda(lambda img: img), rt.RandomApply([rt.CenterCrop(8)], p=0.0)):
+        sample = rd.ImageFolder(root, allow_empty=True, transform=single)[1][0]
+        assert isinstance(sample, Image.Image)  # untouched by the transform, still decoded
+    from resnetc.transforms import _presets
+    preset = _presets.ImageClassification(crop_size=8, resize_size=10)
+    assert rd.ImageFolder(root, allow_empty=True, transform=preset)[1][0].shape == (3, 8, 8)
     raw = rd.ImageFolder(root, allow_empty=True, loader=EncodedImage.from_file)[0][0]
     assert isinstance(raw, EncodedImage) and raw.data == photo_bytes
 

@@ -23,6 +23,13 @@ def test_index_modes(rng, mode, shape, pad):
     run_both(lambda a: F.pad(a, pad, mode=mode), lambda a: TF.pad(a, pad, mode=mode), [x], rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("pad", [(-1, 2), (2, -1), (-2, -1, 1, -1)])
+def test_circular_crops_before_wrapping(rng, pad):
+    x = rng.standard_normal((2, 4, 5)).astype(np.float32)
+    run_both(lambda a: F.pad(a, pad, mode="circular"), lambda a: TF.pad(a, pad, mode="circular"), [x],
+             rtol=1e-6, atol=1e-6)  # the wrapped positions' gradients are sums (torch: in float64)
+
+
 def test_constant_on_integers():
     x = np.arange(6, dtype=np.int64).reshape(2, 3)
     np.testing.assert_array_equal(F.pad(resnetc.tensor(x), (1, 0), value=7).array,

@@ -69,3 +69,9 @@ def test_text_mode_file_objects_are_refused_clearly(tmp_path):
     (tmp_path / "t.txt").write_text("hello")
     with open(tmp_path / "t.txt") as f, pytest.raises(TypeError, match="open the file with 'rb'"):
         load(f)
+
+
+def test_other_files_are_named_as_not_checkpoints(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello, this is not a checkpoint")
+    with pytest.raises(ValueError, match=r"notes.txt: not a checkpoint: neither resnetc's"):
+        load(tmp_path / "notes.txt")

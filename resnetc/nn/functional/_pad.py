@@ -27,9 +27,12 @@ def _source_index(n, left, right, mode, dim, shape):
         if n == 0:
             raise ValueError(f"pad: cannot replicate-pad an empty dimension {dim} of input {tuple(shape)}")
         return np.clip(j, 0, n - 1)
-    if left > n or right > n:
+    # circular: negative amounts crop first, and the padding wraps around what is left (torch)
+    lo, hi = max(-left, 0), n - max(-right, 0)
+    kept, before, after = hi - lo, max(left, 0), max(right, 0)
+    if before > kept or after > kept:
         raise ValueError("pad: padding value causes wrapping around more than once.")
-    return j % n
+    return lo + np.arange(-before, kept + after) % kept
 
 
 def pad(input, pad, mode="constant", value=None):
