@@ -209,12 +209,17 @@ class Module:
                 raise AttributeError(f"`{part}` is not an nn.Module")
         return module
 
-    def get_parameter(self, target):
-        """The Parameter at dotted path `target`, e.g. ``model.get_parameter("layer1.0.conv1.weight")``."""
+    def _owner_of(self, target):
+        """(submodule, attribute name) of a dotted path, with torch's error for a missing name."""
         module_path, _, name = target.rpartition(".")
         module = self.get_submodule(module_path)
         if not hasattr(module, name):
             raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        return module, name
+
+    def get_parameter(self, target):
+        """The Parameter at dotted path `target`, e.g. ``model.get_parameter("layer1.0.conv1.weight")``."""
+        module, name = self._owner_of(target)
         param = getattr(module, name)
         if not isinstance(param, Parameter):
             raise AttributeError(f"`{name}` is not an nn.Parameter")
@@ -222,10 +227,7 @@ class Module:
 
     def get_buffer(self, target):
         """The buffer at dotted path `target`, e.g. ``model.get_buffer("bn1.running_mean")``."""
-        module_path, _, name = target.rpartition(".")
-        module = self.get_submodule(module_path)
-        if not hasattr(module, name):
-            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        module, name = self._owner_of(target)
         if name not in module._buffers:
             raise AttributeError(f"`{name}` is not a buffer")
         return module._buffers[name]

@@ -7,6 +7,12 @@ from resnetc.nn.module import Module
 from resnetc.nn.parameter import Parameter
 
 
+def _affine_parameters(module, shape, affine, bias):
+    """weight (ones) and bias (zeros) of `shape`, or None for those switched off."""
+    module.register_parameter("weight", Parameter(np.ones(shape, np.float32)) if affine else None)
+    module.register_parameter("bias", Parameter(np.zeros(shape, np.float32)) if affine and bias else None)
+
+
 class LayerNorm(Module):
     """Normalises over the last dimensions (normalized_shape), with an elementwise affine map."""
 
@@ -14,15 +20,7 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else normalized_shape
         self.normalized_shape, self.eps, self.elementwise_affine = tuple(shape), eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, np.float32))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, np.float32))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -40,15 +38,7 @@ class GroupNorm(Module):
         if num_channels % num_groups:
             raise ValueError("num_channels must be divisible by num_groups")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        if affine:
-            self.weight = Parameter(np.ones(num_channels, np.float32))
-            if bias:
-                self.bias = Parameter(np.zeros(num_channels, np.float32))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (num_channels,), affine, bias)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
