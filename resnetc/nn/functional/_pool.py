@@ -108,19 +108,23 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return record(_squeeze(out, unbatched), (input,), backward)
 
 
+def _adaptive_output_size(output_size, H, W, op):
+    """(oh, ow) of an adaptive pool: an int or a pair, where None keeps the input's size."""
+    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
+        output_size = (H if output_size[0] is None else output_size[0], W if output_size[1] is None else output_size[1])
+    oh, ow = _pair(output_size, op, "output_size")
+    if oh <= 0 or ow <= 0:
+        raise ValueError(f"{op}: output_size must be positive, got ({oh}, {ow})")
+    return oh, ow
+
+
 def adaptive_avg_pool2d(input, output_size):
     """Averages the input into an output_size grid: output row i covers input rows
     [floor(i*H/OH), ceil((i+1)*H/OH)) (likewise for columns). None keeps the input's size;
     output_size 1 is global average pooling."""
     x, unbatched = _nchw(input, "adaptive_avg_pool2d")
     H, W = x.shape[2], x.shape[3]
-    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
-        size = (H if output_size[0] is None else output_size[0], W if output_size[1] is None else output_size[1])
-    else:
-        size = output_size
-    oh, ow = _pair(size, "adaptive_avg_pool2d", "output_size")
-    if oh <= 0 or ow <= 0:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got ({oh}, {ow})")
+    oh, ow = _adaptive_output_size(output_size, H, W, "adaptive_avg_pool2d")
     out = _C.adaptive_avg_pool2d_forward(x, (oh, ow))
 
     def backward(g):
@@ -142,13 +146,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     maximum); with return_indices, also returns its flat index h*W + w in the input plane."""
     x, unbatched = _nchw(input, "adaptive_max_pool2d")
     N, C, H, W = x.shape
-    if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
-        size = (H if output_size[0] is None else output_size[0], W if output_size[1] is None else output_size[1])
-    else:
-        size = output_size
-    oh, ow = _pair(size, "adaptive_max_pool2d", "output_size")
-    if oh <= 0 or ow <= 0:
-        raise ValueError(f"adaptive_max_pool2d: output_size must be positive, got ({oh}, {ow})")
+    oh, ow = _adaptive_output_size(output_size, H, W, "adaptive_max_pool2d")
     hs, he = _adaptive_bounds(H, oh)
     ws, we = _adaptive_bounds(W, ow)
     out = np.empty((N, C, oh, ow), np.float32)
