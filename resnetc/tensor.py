@@ -15,6 +15,7 @@ from collections import namedtuple
 import numpy as np
 
 from resnetc._device import device, parse_to
+from resnetc import _tensor_repr
 from resnetc._tensor_ops import TensorOps
 from resnetc.utils.hooks import add_hook
 
@@ -277,16 +278,15 @@ class Tensor(TensorOps):
         return len(self.array)
 
     def __repr__(self):
-        body = np.array2string(self.array, separator=", ", precision=4, threshold=50, edgeitems=3,
-                               prefix="tensor(")
+        body = _tensor_repr.tensor_body(self.array)
         extras = ""
-        if self.array.dtype != np.float32 and self.array.dtype != np.int64:
+        if _tensor_repr.shows_dtype(self.array.dtype):
             extras += f", dtype={self.array.dtype}"
         if self._node is not None:
             extras += f", grad_fn=<{getattr(self._node[1], '__qualname__', 'Backward').split('.')[0]}>"
         elif self.requires_grad:
             extras += ", requires_grad=True"
-        if self.array.size > 50:
+        if self.array.size > _tensor_repr.THRESHOLD:
             extras += f", shape={tuple(self.shape)}"
         return f"tensor({body}{extras})"
 
