@@ -624,11 +624,14 @@ class Tensor(TensorOps):
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return permute(self, dims)
 
-    def log_softmax(self, dim):
-        return log_softmax(self, dim)
+    # nn.functional's (C kernels for float32, its checks); imported here, as nn imports this module
+    def log_softmax(self, dim, dtype=None):
+        from resnetc.nn.functional import log_softmax
+        return log_softmax(self, dim, dtype=dtype)
 
-    def softmax(self, dim):
-        return softmax(self, dim)
+    def softmax(self, dim, dtype=None):
+        from resnetc.nn.functional import softmax
+        return softmax(self, dim, dtype=dtype)
 
     # ------------------------------------------------------------------ copies and in-place (off the tape)
     def clone(self):
@@ -671,7 +674,6 @@ class Tensor(TensorOps):
         recording = is_grad_enabled() and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
         if recording and self.requires_grad and self._node is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        source = self
         if recording:
             source = Tensor.__new__(Tensor)
             source.array, source.grad, source._node, source._hooks = self.array, None, self._node, None
@@ -1150,20 +1152,6 @@ def index_select(a, index):
         return (grad,)
 
     return record(x[index], (a,), backward)
-
-
-def log_softmax(a, dim):
-    x = as_array(a)
-    shifted = x - x.max(axis=dim, keepdims=True)
-    out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
-    return record(out, (a,), lambda g: (g - np.exp(out) * g.sum(axis=dim, keepdims=True),))
-
-
-def softmax(a, dim):
-    x = as_array(a)
-    e = np.exp(x - x.max(axis=dim, keepdims=True))
-    out = e / e.sum(axis=dim, keepdims=True)
-    return record(out, (a,), lambda g: (out * (g - (g * out).sum(axis=dim, keepdims=True)),))
 
 
 def cat(tensors, dim=0):

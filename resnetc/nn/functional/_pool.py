@@ -10,16 +10,8 @@ import numpy as np
 
 from resnetc import _C
 from resnetc.nn.functional._checks import float32_input, grad_array
+from resnetc.nn.functional._conv import _pair
 from resnetc.tensor import Tensor, record
-
-
-def _pair(value, fn, name):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value), int(value)
-    if isinstance(value, (tuple, list)) and len(value) in (1, 2) and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
-        return (int(value[0]), int(value[0])) if len(value) == 1 else (int(value[0]), int(value[1]))
-    raise TypeError(f"{fn}: {name} must be an int or a tuple of two ints, got {value!r}")
 
 
 def _output_size(size, k, s, p, d, ceil_mode):
