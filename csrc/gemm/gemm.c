@@ -6,15 +6,17 @@
 #include <string.h>
 
 #include "core/cpu_features.h"
+#include "gemm/block_prefetch.h"
 #include "gemm/gemm.h"
 #include "gemm/sgemm_nt_dot.h"
 
 static const rc_sgemm_config configs[] = {
     [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x8, "generic_4x8", 4, 8, 128, 256, 4096},
     /* 6x16: 12 ymm accumulators. B panel 256x16x4 = 16 KiB in L1 (32 KiB), A block
-     * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x1024x4 = 1 MiB in L2/L3 (NC 1024 measured
-     * a little faster than 4080 on ResNet shapes: the block is packed and reread while warm). */
-    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
+     * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x384x4 = 384 KiB in L2, with room beside it
+     * for the next block, prefetched during this one (NC 384 measured 2-17% faster than 1024,
+     * 512 and 256 on ResNet-50's largest GEMMs). */
+    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 384,
                      rc_sgemm_pack_bt16_avx2, rc_sgemm_pack_a6_avx2},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096},
@@ -50,6 +52,9 @@ static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* 1 Mi floats (4 MiB): 2048 x 512 or 64 x 16384. */
 #define RC_KEEP_PACKED_A_MAX (1 << 20)
+
+/* 768 KiB of a 1 MiB L2: two B blocks, while A's panels take the rest. */
+#define RC_L2_PREFETCH_FLOATS (192 * 1024)
 
 #ifndef RC_NT_DOT_MAX_OUTPUTS
 #define RC_NT_DOT_MAX_OUTPUTS 12288
@@ -231,6 +236,8 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
     float *bp = rc_workspace(RC_WS_PACK_B, (size_t)(kc_max * nc_max));
     if (!bp) return RC_ERR_NOMEM;
     float scratch[32 * 32] __attribute__((aligned(64)));
+    /* Only when the next B block fits in L2 beside this one; else it would evict it. */
+    const int prefetch_blocks = 2 * kc_max * nc_max <= RC_L2_PREFETCH_FLOATS;
 
     for (int64_t jc = 0; jc < n; jc += cfg->nc) {
         int64_t nc = min64(cfg->nc, n - jc);
@@ -247,14 +254,36 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
             } else {
                 pack_b(trans_b, kc, nc, bsrc, ldb, nr, bp);
             }
+            /* The B block packed after this one: the next K block of these columns, else the
+             * first of the next columns. */
+            int64_t pc_next = last_pc ? 0 : pc + kc, jc_next = last_pc ? jc + nc : jc;
+            int64_t kc_next = min64(kc_max, k - pc_next), nc_next = min64(cfg->nc, n - jc_next);
+            rc_block_prefetch next_b = {0};
+            if (jc_next < n && prefetch_blocks)
+                next_b = trans_b ? rc_block_prefetch_rows(b + jc_next * ldb + pc_next, nc_next, kc_next, ldb)
+                                 : rc_block_prefetch_rows(b + pc_next * ldb + jc_next, kc_next, nc_next, ldb);
+            const int64_t panels_n = (nc + nr - 1) / nr, calls = panels_n * ((m + mr - 1) / mr);
+            int64_t call = 0;
             for (int64_t ic = 0; ic < m; ic += cfg->mc) {
                 int64_t mc = min64(cfg->mc, m - ic);
                 const float *ablock = ap;
-                if (packed_a)
+                rc_block_prefetch next_a = {0};
+                if (packed_a) {
                     ablock = packed_a + pc * m_pad + ic * kc;
-                else
+                } else {
                     pack_a(cfg, trans_a, mc, kc, alpha, trans_a ? a + pc * lda + ic : a + ic * lda + pc,
                            lda, ap);
+                    /* The A block packed after this one: the next rows, else the next K block's
+                     * first rows (or none after the last block). */
+                    int64_t ic_next = ic + mc < m ? ic + mc : 0;
+                    int64_t pc_a = ic + mc < m ? pc : pc_next, kc_a = ic + mc < m ? kc : kc_next;
+                    int64_t mc_next = min64(cfg->mc, m - ic_next);
+                    if (prefetch_blocks && (ic + mc < m || !last_pc || jc + nc < n))
+                        next_a = trans_a ? rc_block_prefetch_rows(a + pc_a * lda + ic_next, kc_a, mc_next, lda)
+                                         : rc_block_prefetch_rows(a + ic_next * lda + pc_a, mc_next, kc_a, lda);
+                }
+                const int64_t calls_a = panels_n * ((mc + mr - 1) / mr);
+                int64_t call_a = 0;
                 for (int64_t jr = 0; jr < nc; jr += nr) {
                     int64_t cols = min64(nr, nc - jr);
                     const float *bpanel = bp + jr * kc;
@@ -262,6 +291,12 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
                         int64_t rows = min64(mr, mc - ir);
                         const float *apanel = ablock + ir * kc;
                         float *ctile = c + (ic + ir) * ldc + jc + jr;
+                        rc_block_prefetch_upto(&next_b, ++call, calls);
+                        rc_block_prefetch_upto(&next_a, ++call_a, calls_a);
+                        /* This tile's rows in the next panel of C, written a panel from now:
+                         * fetching them early keeps the stores from stalling on memory. */
+                        if (jr + nr < nc)
+                            for (int64_t i = 0; i < rows; i++) __builtin_prefetch(ctile + i * ldc + nr, 1, 3);
                         if (rows == mr && cols == nr) {
                             cfg->kernel(kc, apanel, bpanel, beta_pc, ctile, ldc);
                         } else {
@@ -319,20 +354,35 @@ static void nt_dot_range(rc_nt_dot_block_fn block, int64_t m, int64_t n, int64_t
     }
 }
 
-/* Threads split K (C is small, K long): each sums its range into a private C, then the
- * private Cs are added up, each thread reducing a slice of C. */
-static rc_status sgemm_nt_dot(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                              int64_t lda, const float *b, int64_t ldb, float beta, float *c,
-                              int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
-    rc_nt_dot_block_fn block = rc_isa_active() >= RC_ISA_AVX2 ? rc_nt_dot_block_avx2
-                                                              : rc_nt_dot_block_generic;
-    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-    if (2.0 * m * n * k < 2e6 || k < 256 * threads) threads = 1;
-    if (threads <= 1) {
-        nt_dot_range(block, m, n, 0, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        add_bias_tile(c, ldc, m, n, bias, bias_kind);
+/* One thread's share of a product split along K: the dot route (cfg NULL) or the packed
+ * driver, over a K range, into a private C. */
+typedef struct {
+    const rc_sgemm_config *cfg;
+    rc_nt_dot_block_fn block;
+    int trans_a, trans_b;
+    int64_t m, n, lda, ldb;
+    const float *a, *b;
+} k_split;
+
+/* partial (m x n, row stride n) = op(A)[:, p_begin:p_end] @ op(B)[p_begin:p_end, :] */
+static rc_status k_split_range(const k_split *s, int64_t p_begin, int64_t p_end, float *partial) {
+    if (!s->cfg) {
+        nt_dot_range(s->block, s->m, s->n, p_begin, p_end, 1.0f, s->a, s->lda, s->b, s->ldb, 0.0f,
+                     partial, s->n);
         return RC_OK;
     }
+    const float *a = s->trans_a ? s->a + p_begin * s->lda : s->a + p_begin;
+    const float *b = s->trans_b ? s->b + p_begin : s->b + p_begin * s->ldb;
+    return sgemm_serial(s->cfg, s->trans_a, s->trans_b, s->m, s->n, p_end - p_begin, 1.0f, a,
+                        s->lda, b, s->ldb, 0.0f, partial, s->n, NULL, RC_GEMM_NO_BIAS, NULL);
+}
+
+/* Threads split K (C is small, K long): each sums its range into a private C, then the
+ * private Cs are added up, each thread reducing a slice of C. Each operand is read from
+ * memory once, where splitting C would have every thread read all of the operand it shares. */
+static rc_status sgemm_split_k(const k_split *s, int threads, int64_t k, float alpha, float beta,
+                               float *c, int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
+    const int64_t m = s->m, n = s->n;
     float **partial = calloc((size_t)threads, sizeof(float *));
     if (!partial) return RC_ERR_NOMEM;
     rc_status status = RC_OK;
@@ -341,15 +391,18 @@ static rc_status sgemm_nt_dot(int64_t m, int64_t n, int64_t k, float alpha, cons
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
         float *mine = rc_workspace(RC_WS_DOT, (size_t)(m * n));
         partial[t] = mine;
+        rc_status st = RC_ERR_NOMEM;
         if (mine) {
             int64_t p_begin = k * t / nt / 8 * 8, p_end = t == nt - 1 ? k : k * (t + 1) / nt / 8 * 8;
+            st = RC_OK;
             if (p_end > p_begin)
-                nt_dot_range(block, m, n, p_begin, p_end, 1.0f, a, lda, b, ldb, 0.0f, mine, n);
+                st = k_split_range(s, p_begin, p_end, mine);
             else
                 memset(mine, 0, (size_t)(m * n) * sizeof(float));
-        } else {
+        }
+        if (st != RC_OK) {
 #pragma omp atomic write
-            status = RC_ERR_NOMEM;
+            status = st;
         }
 #pragma omp barrier
         if (status == RC_OK) {
@@ -367,11 +420,29 @@ static rc_status sgemm_nt_dot(int64_t m, int64_t n, int64_t k, float alpha, cons
     return status;
 }
 
-/* Few outputs, a long reduction, both operands' rows along K: dot products beat packing both
- * operands to use each element a few times. */
+static rc_status sgemm_nt_dot(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                              int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                              int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
+    const k_split job = {NULL, rc_isa_active() >= RC_ISA_AVX2 ? rc_nt_dot_block_avx2
+                                                              : rc_nt_dot_block_generic,
+                         0, 1, m, n, lda, ldb, a, b};
+    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (2.0 * m * n * k < 2e6 || k < 256 * threads) threads = 1;
+    if (threads <= 1) {
+        nt_dot_range(job.block, m, n, 0, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        add_bias_tile(c, ldc, m, n, bias, bias_kind);
+        return RC_OK;
+    }
+    return sgemm_split_k(&job, threads, k, alpha, beta, c, ldc, bias, bias_kind);
+}
+
+/* Few outputs, one side of C narrower than 32, a long reduction, both operands' rows along K:
+ * dot products beat packing both operands to use each element a few times. (With both sides
+ * at least 32, e.g. the stem's 64 x 147 weight gradient, whole tiles cover C and the packed
+ * driver split along K is faster.) */
 static int takes_dot_route(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha) {
     return !trans_a && trans_b && k >= 64 && alpha != 0.0f && m * n <= RC_NT_DOT_MAX_OUTPUTS &&
-           !forced;
+           (m < 32 || n < 32) && !forced;
 }
 
 /* A narrow C (e.g. N = 49 for a 7x7 feature map against NR = 16) wastes most of its last
@@ -379,6 +450,12 @@ static int takes_dot_route(int trans_a, int trans_b, int64_t m, int64_t n, int64
  * N-tiled, and transposed into C: an extra M*N copy against an M*N*K product. */
 static int takes_transposed_route(const rc_sgemm_config *cfg, int64_t m, int64_t n, int64_t k) {
     return k >= 32 && tile_use(n, m, cfg->mr, cfg->nr) > 1.15 * tile_use(m, n, cfg->mr, cfg->nr);
+}
+
+/* A reduction much longer than C is wide or tall (a weight gradient over a batch's pixels):
+ * splitting K keeps both operands read once, and the partial Cs are cheap to add up. */
+static int takes_split_k_route(int64_t m, int64_t n, int64_t k) {
+    return k >= 4 * (m > n ? m : n);
 }
 
 size_t rc_sgemm_packed_a_floats(int64_t m, int64_t k) {
@@ -438,6 +515,10 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
     int split_n = tiles_n * cfg->nr >= tiles_m * cfg->mr;
     int64_t tiles = split_n ? tiles_n : tiles_m;
     if (threads > tiles) threads = (int)tiles;
+    if (threads > 1 && takes_split_k_route(m, n, k)) {
+        const k_split job = {cfg, NULL, trans_a, trans_b, m, n, lda, ldb, a, b};
+        return sgemm_split_k(&job, threads, k, alpha, beta, c, ldc, bias, bias_kind);
+    }
     if (threads <= 1)
         return sgemm_serial(cfg, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
                             bias, bias_kind, NULL);

@@ -196,7 +196,8 @@ def test_engine_matches_its_naive_reference(isa, rng, trans_a, trans_b):
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("m,n,k", [(20, 30, 5003), (1, 9, 3000), (64, 147, 2048)])
 def test_sgemm_dot_route_long_k(isa, rng, threads, m, n, k):
-    # A @ B^T with few outputs and a long K: dot products, threads splitting K when there are 2.
+    # A @ B^T with few outputs and a long K: dot products when one side is under 32 (else the
+    # packed driver), threads splitting K when there are 2.
     a, b, c = operands(rng, m, n, k, False, True)
     bias = rng.standard_normal(n).astype(np.float32)
     ref = reference(a, b, c, False, True, 0.75, -1.0, bias, 1)
@@ -204,6 +205,23 @@ def test_sgemm_dot_route_long_k(isa, rng, threads, m, n, k):
     resnetc.set_num_threads(threads)
     try:
         _C.sgemm(a, b, c, False, True, 0.75, -1.0, bias, 1)
+    finally:
+        resnetc.set_num_threads(previous)
+    check(c, ref)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("m,n,k", [(64, 40, 3001), (37, 70, 1200)])
+def test_sgemm_split_k_route(isa, rng, trans_a, trans_b, m, n, k):
+    # K >= 4 x C's longer side: two threads each sum half of K (across several K blocks) into
+    # a private C, then add them up; alpha, beta and the bias apply once, after the sum.
+    a, b, c = operands(rng, m, n, k, trans_a, trans_b)
+    bias = rng.standard_normal(m).astype(np.float32)
+    ref = reference(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(2)
+    try:
+        _C.sgemm(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
     finally:
         resnetc.set_num_threads(previous)
     check(c, ref)
