@@ -13,10 +13,10 @@
 static const rc_sgemm_config configs[] = {
     [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x8, "generic_4x8", 4, 8, 128, 256, 4096},
     /* 6x16: 12 ymm accumulators. B panel 256x16x4 = 16 KiB in L1 (32 KiB), A block
-     * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x384x4 = 384 KiB in L2, with room beside it
-     * for the next block, prefetched during this one (NC 384 measured 2-17% faster than 1024,
-     * 512 and 256 on ResNet-50's largest GEMMs). */
-    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 384,
+     * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x1024x4 = 1 MiB in L2/L3 (NC 1024 measured
+     * a little faster than 4080 on ResNet shapes: the block is packed and reread while warm;
+     * b_block_width narrows it for a single A block). */
+    [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
                      rc_sgemm_pack_bt16_avx2, rc_sgemm_pack_a6_avx2},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096},
@@ -53,8 +53,9 @@ static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 /* 1 Mi floats (4 MiB): 2048 x 512 or 64 x 16384. */
 #define RC_KEEP_PACKED_A_MAX (1 << 20)
 
-/* 768 KiB of a 1 MiB L2: two B blocks, while A's panels take the rest. */
-#define RC_L2_PREFETCH_FLOATS (192 * 1024)
+/* 896 KiB of a 1 MiB L2: an A block and two B blocks (the one in use and the next,
+ * prefetched), leaving room for C's tiles. */
+#define RC_L2_BLOCK_FLOATS (224 * 1024)
 
 #ifndef RC_NT_DOT_MAX_OUTPUTS
 #define RC_NT_DOT_MAX_OUTPUTS 12288
@@ -188,6 +189,17 @@ static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc, con
     add_bias_tile(c, ldc, m, n, bias, kind);
 }
 
+/* Width of the B blocks: the config's, but when A is a single block (so narrower B blocks
+ * cost no extra packing of A) narrowed until A's block and two B blocks fit in L2, so the next
+ * B block can be prefetched while this one is used (ResNet-50's stem and 56x56 3x3 GEMMs:
+ * about 10% faster). */
+static int64_t b_block_width(const rc_sgemm_config *cfg, int64_t m, int64_t mc_max,
+                             int64_t kc_max) {
+    int64_t fits = (RC_L2_BLOCK_FLOATS - mc_max * kc_max) / (2 * kc_max) / cfg->nr * cfg->nr;
+    if (m > cfg->mc || fits >= cfg->nc || fits < cfg->nr) return cfg->nc;
+    return fits;
+}
+
 /* K split into even blocks (576 -> 3 x 192, not 256 + 256 + 64): a short last block would pay
  * a full C-tile load/store for little work. */
 static int64_t k_block_size(const rc_sgemm_config *cfg, int64_t k) {
@@ -221,10 +233,11 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
     }
     const int mr = cfg->mr, nr = cfg->nr;
     const int64_t mc_max = min64(cfg->mc, (m + mr - 1) / mr * mr);
-    const int64_t nc_max = min64(cfg->nc, (n + nr - 1) / nr * nr);
     const int64_t kc_max = k_block_size(cfg, k), m_pad = (m + mr - 1) / mr * mr;
+    const int64_t nc_block = b_block_width(cfg, m, mc_max, kc_max);
+    const int64_t nc_max = min64(nc_block, (n + nr - 1) / nr * nr);
     float *ap = NULL;
-    if (!packed_a && n > cfg->nc && m_pad * k <= RC_KEEP_PACKED_A_MAX) {
+    if (!packed_a && n > nc_block && m_pad * k <= RC_KEEP_PACKED_A_MAX) {
         /* Several column blocks of C, and all of op(A) fits in a few MiB: pack it once, not
          * once per column block. */
         if (!(ap = rc_workspace(RC_WS_PACK_A, (size_t)(m_pad * k)))) return RC_ERR_NOMEM;
@@ -237,10 +250,10 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
     if (!bp) return RC_ERR_NOMEM;
     float scratch[32 * 32] __attribute__((aligned(64)));
     /* Only when the next B block fits in L2 beside this one; else it would evict it. */
-    const int prefetch_blocks = 2 * kc_max * nc_max <= RC_L2_PREFETCH_FLOATS;
+    const int prefetch_blocks = mc_max * kc_max + 2 * kc_max * nc_max <= RC_L2_BLOCK_FLOATS;
 
-    for (int64_t jc = 0; jc < n; jc += cfg->nc) {
-        int64_t nc = min64(cfg->nc, n - jc);
+    for (int64_t jc = 0; jc < n; jc += nc_block) {
+        int64_t nc = min64(nc_block, n - jc);
         for (int64_t pc = 0; pc < k; pc += kc_max) {
             int64_t kc = min64(kc_max, k - pc);
             float beta_pc = pc == 0 ? beta : 1.0f;
@@ -257,7 +270,7 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
             /* The B block packed after this one: the next K block of these columns, else the
              * first of the next columns. */
             int64_t pc_next = last_pc ? 0 : pc + kc, jc_next = last_pc ? jc + nc : jc;
-            int64_t kc_next = min64(kc_max, k - pc_next), nc_next = min64(cfg->nc, n - jc_next);
+            int64_t kc_next = min64(kc_max, k - pc_next), nc_next = min64(nc_block, n - jc_next);
             rc_block_prefetch next_b = {0};
             if (jc_next < n && prefetch_blocks)
                 next_b = trans_b ? rc_block_prefetch_rows(b + jc_next * ldb + pc_next, nc_next, kc_next, ldb)
