@@ -192,6 +192,13 @@ static int64_t slab_rows(const rc_conv2d_shape *s) {
     const int64_t kdim = s->c * s->kh * s->kw;
     int64_t rows = SLAB_FLOATS / (kdim * s->ow), min_rows = (SLAB_COLUMNS + s->ow - 1) / s->ow;
     if (rows < min_rows) rows = min_rows;
+    /* Whole micro-panels of columns where a slab of fewer rows allows it (4 rows of 56 = 14
+     * panels of 16, not 17.5): a partial panel wastes part of its tiles and goes through the
+     * GEMM's scalar edge path. */
+    const int64_t nr = rc_sgemm_active_config()->nr;
+    int64_t step = 1;
+    while (step * s->ow % nr) step++;
+    if (rows >= step && step < s->oh) rows -= rows % step;
     return rows < s->oh ? rows : s->oh;
 }
 
