@@ -522,16 +522,16 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
     double flops = 2.0 * (double)m * (double)n * (double)k;
     int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
     if (flops < 1e6) threads = 1;
+    if (threads > 1 && takes_split_k_route(m, n, k)) {
+        const k_split job = {cfg, NULL, trans_a, trans_b, m, n, lda, ldb, a, b};
+        return sgemm_split_k(&job, threads, k, alpha, beta, c, ldc, bias, bias_kind);
+    }
     /* Split C in one direction, in whole micro-tiles: along N when it has more tiles (each
      * thread then packs all of A, the smaller operand per tile), else along M. */
     int64_t tiles_n = (n + cfg->nr - 1) / cfg->nr, tiles_m = (m + cfg->mr - 1) / cfg->mr;
     int split_n = tiles_n * cfg->nr >= tiles_m * cfg->mr;
     int64_t tiles = split_n ? tiles_n : tiles_m;
     if (threads > tiles) threads = (int)tiles;
-    if (threads > 1 && takes_split_k_route(m, n, k)) {
-        const k_split job = {cfg, NULL, trans_a, trans_b, m, n, lda, ldb, a, b};
-        return sgemm_split_k(&job, threads, k, alpha, beta, c, ldc, bias, bias_kind);
-    }
     if (threads <= 1)
         return sgemm_serial(cfg, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
                             bias, bias_kind, NULL);

@@ -211,7 +211,7 @@ def test_sgemm_dot_route_long_k(isa, rng, threads, m, n, k):
 
 
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
-@pytest.mark.parametrize("m,n,k", [(64, 40, 3001), (37, 70, 1200)])
+@pytest.mark.parametrize("m,n,k", [(64, 40, 3001), (37, 70, 1200), (5, 7, 40000)])
 def test_sgemm_split_k_route(isa, rng, trans_a, trans_b, m, n, k):
     # K >= 4 x C's longer side: two threads each sum half of K (across several K blocks) into
     # a private C, then add them up; alpha, beta and the bias apply once, after the sum.
