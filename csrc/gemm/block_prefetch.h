@@ -30,7 +30,7 @@ static inline rc_block_prefetch rc_block_prefetch_rows(const float *src, int64_t
  * only after the current one, and L1 holds the microkernel's panels). */
 static inline void rc_block_prefetch_upto(rc_block_prefetch *p, int64_t step, int64_t steps) {
     if (!p->src) return;
-    const int64_t upto = p->rows * step / steps;
+    const int64_t upto = step >= steps ? p->rows : p->rows * step / steps;
     for (; p->done < upto; p->done++) {
         uintptr_t row = (uintptr_t)(p->src + p->done * p->stride_bytes);
         for (uintptr_t line = row & ~(uintptr_t)63; line < row + (uintptr_t)p->row_bytes; line += 64)

@@ -6,13 +6,14 @@
  * computes an MR x NR tile of C from one A micro-panel and one B micro-panel.
  * Work is split across OpenMP threads unless called inside a parallel region (then it runs
  * serially on the calling thread, so callers can parallelise over images instead).
- * Three shapes take another route inside rc_sgemm:
- *  - A @ B^T with few outputs (M*N <= 12288, one side under 32) and K >= 64: dot products of
- *    contiguous rows (sgemm_nt_dot.h), e.g. a grouped convolution's weight gradient;
- *  - K at least 4 times C's longer side (a weight gradient over a batch): threads split K
- *    into private Cs, added up after;
+ * Three shapes take another route inside rc_sgemm, checked in this order:
+ *  - A @ B^T with few outputs (M*N <= 12288, one side under 32 or one thread) and K >= 64:
+ *    dot products of contiguous rows (sgemm_nt_dot.h), e.g. a grouped convolution's weight
+ *    gradient;
  *  - a C much narrower than the tile (N = 49 against NR = 16): C^T = op(B)^T op(A)^T is
- *    computed into scratch and transposed back. */
+ *    computed into scratch and transposed back;
+ *  - K at least 4 times C's longer side and C up to 1 Mi floats, on several threads (a weight
+ *    gradient over a batch): threads split K into private Cs, added up after. */
 #ifndef RESNETC_GEMM_GEMM_H
 #define RESNETC_GEMM_GEMM_H
 

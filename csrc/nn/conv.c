@@ -185,7 +185,7 @@ static const float *pack_weights(const float *weight, int transpose, const rc_co
 /* Output rows per slab of one image's columns: a whole image's columns can outgrow L2 (7.2 MiB
  * for a 3x3 conv of 64 channels at 56x56), so they are made (im2col) or consumed (col2im) a
  * slab of output rows at a time, small enough (SLAB_FLOATS) to stay in cache between im2col and
- * the GEMM's packing, but wide enough (>= SLAB_COLUMNS) to keep the GEMM efficient. */
+ * the GEMM's packing, but wide enough (about SLAB_COLUMNS) to keep the GEMM efficient. */
 enum { SLAB_FLOATS = 1 << 17, SLAB_COLUMNS = 256 };
 
 static int64_t slab_rows(const rc_conv2d_shape *s) {
@@ -198,7 +198,7 @@ static int64_t slab_rows(const rc_conv2d_shape *s) {
     const int64_t nr = rc_sgemm_active_config()->nr;
     int64_t step = 1;
     while (step * s->ow % nr) step++;
-    if (rows >= step && step < s->oh) rows -= rows % step;
+    if (rows < s->oh && rows >= step) rows -= rows % step;
     return rows < s->oh ? rows : s->oh;
 }
 

@@ -33,7 +33,8 @@ CASES = [
     (2, 8, 24, 24, 6, (3, 3), 1, 1, 1, 2, True),        # one image per thread and per GEMM
     (1, 16, 7, 7, 64, (3, 3), 1, 1, 1, 1, True),        # N = 49 < M: the GEMM's transposed route
     (2, 16, 9, 9, 8, (3, 3), 1, 1, 1, 4, True),         # weight gradient through the dot route
-    # Columns beyond conv.c's SLAB_FLOATS: the forward unfolds slabs of output rows (25 + 15 here)
+    # Columns beyond conv.c's SLAB_FLOATS: the forward unfolds slabs of output rows (24 + 16 here,
+    # whole micro-panels of columns)
     (2, 16, 40, 36, 8, (3, 3), 1, 1, 1, 1, True),
     (2, 16, 40, 36, 8, (3, 3), 1, 1, 1, 2, False),      # slabs, grouped
     (2, 3, 64, 64, 4, (7, 7), 2, 3, 1, 1, False),       # slabs of a stem-like conv (27 + 5 rows)

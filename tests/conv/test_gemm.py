@@ -1,7 +1,7 @@
 """resnetc._C.sgemm (the GEMM engine) against NumPy in float64, on every ISA.
 
-Tolerance: max |ours - ref| <= 2e-5 * max(1, max |ref|); float32 accumulation over K <= 600
-stays near 1e-6 relative on these shapes.
+Tolerance: max |ours - ref| <= 2e-5 * max(1, max |ref|); float32 accumulation stays near 1e-6
+relative on these shapes (K up to 40000 on the long-K routes, which sum in blocks).
 """
 import numpy as np
 import pytest
@@ -149,7 +149,12 @@ def avx512_geometry():
     _C._sgemm_force_config(None)
 
 
-@pytest.mark.parametrize("m,n,k", SHAPES + [(180, 4200, 300)])
+# (64, 1000, 600): A is one block, so B's blocks narrow to fit L2 and each thread's half of N
+# takes two of them, the next prefetched; (37, 70, 1200): K split across the threads.
+WIDE_AND_LONG = [(64, 1000, 600), (37, 70, 1200)]
+
+
+@pytest.mark.parametrize("m,n,k", SHAPES + [(180, 4200, 300)] + WIDE_AND_LONG)
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
 def test_sgemm_avx512_geometry(avx512_geometry, rng, m, n, k, trans_a, trans_b):
     assert _C.sgemm_config()["kernel"] == "generic_14x32"
@@ -211,10 +216,12 @@ def test_sgemm_dot_route_long_k(isa, rng, threads, m, n, k):
 
 
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
-@pytest.mark.parametrize("m,n,k", [(64, 40, 3001), (37, 70, 1200), (5, 7, 40000)])
-def test_sgemm_split_k_route(isa, rng, trans_a, trans_b, m, n, k):
+@pytest.mark.parametrize("m,n,k", [(64, 40, 3001), (37, 70, 1200), (5, 7, 40000), (64, 1000, 600)])
+def test_sgemm_split_k_and_narrow_blocks(isa, rng, trans_a, trans_b, m, n, k):
     # K >= 4 x C's longer side: two threads each sum half of K (across several K blocks) into
-    # a private C, then add them up; alpha, beta and the bias apply once, after the sum.
+    # a private C, then add them up; alpha, beta and the bias apply once, after the sum. (Some
+    # of these take the dot or transposed route first on some ISAs; (64, 1000, 600) is split
+    # along N into narrowed B blocks.)
     a, b, c = operands(rng, m, n, k, trans_a, trans_b)
     bias = rng.standard_normal(m).astype(np.float32)
     ref = reference(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
@@ -225,3 +232,31 @@ def test_sgemm_split_k_route(isa, rng, trans_a, trans_b, m, n, k):
     finally:
         resnetc.set_num_threads(previous)
     check(c, ref)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (False, True)])
+def test_sgemm_split_k_alpha_zero_reads_neither_operand(isa, rng, trans_a, trans_b):
+    # alpha == 0: C = beta * C + bias whatever A and B hold, as on the other routes.
+    a, b, c = operands(rng, 40, 40, 400, trans_a, trans_b)
+    a[0, 0] = np.inf
+    bias = rng.standard_normal(40).astype(np.float32)
+    expected = 2.0 * c.astype(np.float64) + bias[:, None]
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(2)
+    try:
+        _C.sgemm(a, b, c, trans_a, trans_b, 0.0, 2.0, bias, 0)
+    finally:
+        resnetc.set_num_threads(previous)
+    check(c, expected)
+
+
+def test_sgemm_split_k_beta_zero_never_reads_c(isa, rng):
+    a, b, _ = operands(rng, 40, 30, 3000, False, False)
+    c = np.full((40, 30), np.nan, np.float32)
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(2)
+    try:
+        _C.sgemm(a, b, c, beta=0.0)
+    finally:
+        resnetc.set_num_threads(previous)
+    check(c, reference(a, b, c, False, False, 1.0, 0.0))
