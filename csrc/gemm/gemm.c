@@ -476,11 +476,15 @@ static int takes_transposed_route(const rc_sgemm_config *cfg, int64_t m, int64_t
     return k >= 32 && tile_use(n, m, cfg->mr, cfg->nr) > 1.15 * tile_use(m, n, cfg->mr, cfg->nr);
 }
 
-/* A reduction much longer than C is wide or tall (a weight gradient over a batch's pixels):
- * splitting K keeps both operands read once, and the partial Cs (at most 4 MiB each) are
- * cheap to add up. alpha == 0 stays with the driver, which then reads neither operand. */
-static int takes_split_k_route(int64_t m, int64_t n, int64_t k, float alpha) {
-    return alpha != 0.0f && k >= 4 * (m > n ? m : n) && m * n <= RC_SPLIT_K_MAX_OUTPUTS;
+/* A reduction much longer than C is wide or tall (a weight gradient over a batch's pixels),
+ * and C too narrow to give each thread 256 columns: splitting K keeps both operands read once
+ * (the stem's 64 x 147 weight gradient: about 1.1x), and the partial Cs (at most 4 MiB each)
+ * are cheap to add up. Wider Cs split along N (a 128 x 1152 one split along K: 0.85-0.91x,
+ * each thread's B blocks twice as wide). alpha == 0 stays with the driver, which then reads
+ * neither operand. */
+static int takes_split_k_route(int64_t m, int64_t n, int64_t k, float alpha, int threads) {
+    return alpha != 0.0f && k >= 4 * (m > n ? m : n) && n < 256 * threads &&
+           m * n <= RC_SPLIT_K_MAX_OUTPUTS;
 }
 
 size_t rc_sgemm_packed_a_floats(int64_t m, int64_t k) {
@@ -534,7 +538,7 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
     double flops = 2.0 * (double)m * (double)n * (double)k;
     int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
     if (flops < 1e6) threads = 1;
-    if (threads > 1 && takes_split_k_route(m, n, k, alpha)) {
+    if (threads > 1 && takes_split_k_route(m, n, k, alpha, threads)) {
         const k_split job = {cfg, NULL, trans_a, trans_b, m, n, lda, ldb, a, b};
         return sgemm_split_k(&job, threads, k, alpha, beta, c, ldc, bias, bias_kind);
     }

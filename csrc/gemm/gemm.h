@@ -12,8 +12,9 @@
  *    gradient;
  *  - a C much narrower than the tile (N = 49 against NR = 16): C^T = op(B)^T op(A)^T is
  *    computed into scratch and transposed back;
- *  - K at least 4 times C's longer side and C up to 1 Mi floats, on several threads (a weight
- *    gradient over a batch): threads split K into private Cs, added up after. */
+ *  - K at least 4 times C's longer side, N under 256 per thread and C up to 1 Mi floats, on
+ *    several threads (a weight gradient over a batch): threads split K into private Cs, added
+ *    up after. */
 #ifndef RESNETC_GEMM_GEMM_H
 #define RESNETC_GEMM_GEMM_H
 
