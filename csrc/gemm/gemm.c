@@ -487,6 +487,47 @@ static int takes_split_k_route(int64_t m, int64_t n, int64_t k, float alpha, int
            m * n <= RC_SPLIT_K_MAX_OUTPUTS;
 }
 
+/* Splits C's columns into about CHUNKS_PER_THREAD chunks per thread, which threads take in
+ * turn as they finish one: a thread slowed down by another process on its core is made up for
+ * by the others, where fixed halves would leave one core idle at the end (on this shared
+ * machine, up to 1.08x on ResNet-50's 3x3 shapes, neutral on a quiet one). */
+enum { CHUNKS_PER_THREAD = 8 };
+
+/* The threaded GEMM split along N, op(A) packed once (it fits: RC_KEEP_PACKED_A_MAX) for all
+ * threads; chunks are whole B blocks when there are enough, else whole micro-panels. A
+ * column's result does not depend on which thread computes it. */
+static rc_status sgemm_column_chunks(const rc_sgemm_config *cfg, int threads, int trans_a,
+                                     int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                                     const float *a, int64_t lda, const float *b, int64_t ldb,
+                                     float beta, float *c, int64_t ldc, const float *bias,
+                                     rc_gemm_bias bias_kind) {
+    const int64_t m_pad = (m + cfg->mr - 1) / cfg->mr * cfg->mr, kc_max = k_block_size(cfg, k);
+    float *packed_a = rc_workspace(RC_WS_PACK_A, (size_t)(m_pad * k));
+    if (!packed_a) return RC_ERR_NOMEM;
+    pack_a_blocks(cfg, trans_a, m, k, alpha, a, lda, packed_a);
+
+    const int64_t nc_block = b_block_width(cfg, m, k, min64(cfg->mc, m_pad), kc_max);
+    const int64_t blocks = (n + nc_block - 1) / nc_block, tiles = (n + cfg->nr - 1) / cfg->nr;
+    const int64_t target = (int64_t)threads * CHUNKS_PER_THREAD;
+    const int64_t chunk = blocks >= target ? blocks / target * nc_block
+                                           : (tiles + target - 1) / target * cfg->nr;
+    const int64_t chunks = (n + chunk - 1) / chunk;
+    rc_status status = RC_OK;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int64_t q = 0; q < chunks; q++) {
+        const int64_t j0 = q * chunk, j1 = min64(j0 + chunk, n);
+        const float *bsub = trans_b ? b + j0 * ldb : b + j0;
+        const float *bias_sub = bias_kind == RC_GEMM_BIAS_COL ? bias + j0 : bias;
+        rc_status s = sgemm_serial(cfg, trans_a, trans_b, m, j1 - j0, k, alpha, a, lda, bsub, ldb,
+                                   beta, c + j0, ldc, bias_sub, bias_kind, packed_a);
+        if (s != RC_OK) {
+#pragma omp critical(rc_sgemm_status)
+            status = s;
+        }
+    }
+    return status;
+}
+
 size_t rc_sgemm_packed_a_floats(int64_t m, int64_t k) {
     const rc_sgemm_config *cfg = rc_sgemm_active_config();
     return (size_t)((m + cfg->mr - 1) / cfg->mr * cfg->mr * k);
@@ -542,8 +583,9 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
         const k_split job = {cfg, NULL, trans_a, trans_b, m, n, lda, ldb, a, b};
         return sgemm_split_k(&job, threads, k, alpha, beta, c, ldc, bias, bias_kind);
     }
-    /* Split C in one direction, in whole micro-tiles: along N when it has more tiles (each
-     * thread then packs all of A, the smaller operand per tile), else along M. */
+    /* Split C in one direction, in whole micro-tiles: along N when it has more tiles (all of
+     * A, the smaller operand per tile, then goes to every thread: packed once and shared when
+     * it fits, else packed by each), else along M. */
     int64_t tiles_n = (n + cfg->nr - 1) / cfg->nr, tiles_m = (m + cfg->mr - 1) / cfg->mr;
     int split_n = tiles_n * cfg->nr >= tiles_m * cfg->mr;
     int64_t tiles = split_n ? tiles_n : tiles_m;
@@ -551,6 +593,9 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
     if (threads <= 1)
         return sgemm_serial(cfg, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
                             bias, bias_kind, NULL);
+    if (split_n && alpha != 0.0f && tiles_m * cfg->mr * k <= RC_KEEP_PACKED_A_MAX)
+        return sgemm_column_chunks(cfg, threads, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
+                                   beta, c, ldc, bias, bias_kind);
 
     rc_status status = RC_OK;
 #pragma omp parallel num_threads(threads)
