@@ -130,11 +130,11 @@ def main():
     parser.add_argument("--reps-largest", type=int, default=5, help="timed runs of the largest shapes")
     parser.add_argument("--clock", choices=sorted(CLOCK), default="wall")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--quick", action="store_true", help="batch 8, one timed rep")
+    parser.add_argument("--quick", action="store_true", help="batch 8, one timed rep of every shape")
     parser.add_argument("--json", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_gemm.json"))
     args = parser.parse_args()
     if args.quick:
-        args.batch = 8
+        args.batch, args.reps, args.reps_largest = 8, 1, 1
     if args.threads:
         resnetc.set_num_threads(args.threads)
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
@@ -167,7 +167,7 @@ def main():
                                   reps, args.clock)
         g_ours, g_np = flops / t_ours / 1e9, flops / t_np / 1e9
         print(f"{name:32s} {direction:16s} {m:6d} {n:7d} {k:6d} {count:2d} {g_ours:7.1f} {g_np:7.1f} {g_ours / g_np:6.2f} {g_ours / peak:6.0%}")
-        rows.append(dict(layer=name, direction=direction, m=m, n=n, k=k, trans_a=ta, trans_b=tb, count=count,
+        rows.append(dict(layer=name, direction=direction, m=m, n=n, k=k, trans_a=ta, trans_b=tb, count=count, reps=reps,
                          gflops_resnetc=g_ours, gflops_numpy=g_np, seconds_resnetc=t_ours, seconds_numpy=t_np))
         for key in (direction, "all"):
             totals[key][0] += count * flops

@@ -101,24 +101,26 @@ def test_sgemm_bias_epilogue(isa, rng, bias_axis, m, n, k):
     check(c, ref)
 
 
-# Two threads take C's columns in chunks, from one shared copy of packed A: chunks of whole
-# micro-panels for (100, 300, 200) and (20, 5000, 40), of whole (narrowed) B blocks for
-# (64, 8000, 600); (300, 100, 200) splits along M.
-@pytest.mark.parametrize("m,n,k", [(100, 300, 200), (20, 5000, 40), (64, 8000, 600), (300, 100, 200)])
+# Several threads take C's columns in chunks, from one shared copy of packed A: chunks of
+# whole micro-panels for (100, 300, 200) and (20, 5000, 40), of one (narrowed) B block for
+# (64, 8000, 600) and of several for (64, 40000, 600); (300, 100, 200) splits along M.
+@pytest.mark.parametrize("m,n,k", [(100, 300, 200), (20, 5000, 40), (64, 8000, 600), (64, 40000, 600),
+                                   (300, 100, 200)])
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, True)])
-def test_sgemm_same_result_with_one_and_two_threads(isa, rng, m, n, k, trans_a, trans_b):
+@pytest.mark.parametrize("threads", [2, 3])
+def test_sgemm_same_result_with_one_and_more_threads(isa, rng, m, n, k, trans_a, trans_b, threads):
     a, b, c = operands(rng, m, n, k, trans_a, trans_b)
     bias = rng.standard_normal(n).astype(np.float32)
-    threads = resnetc.get_num_threads()
+    previous = resnetc.get_num_threads()
     try:
         resnetc.set_num_threads(1)
         one = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 0.5, 1.0, bias, 1)
-        resnetc.set_num_threads(2)
-        two = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 0.5, 1.0, bias, 1)
-    finally:
         resnetc.set_num_threads(threads)
-    np.testing.assert_array_equal(one, two)
-    check(two, reference(a, b, c, trans_a, trans_b, 0.5, 1.0, bias, 1))
+        more = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 0.5, 1.0, bias, 1)
+    finally:
+        resnetc.set_num_threads(previous)
+    np.testing.assert_array_equal(one, more)
+    check(more, reference(a, b, c, trans_a, trans_b, 0.5, 1.0, bias, 1))
 
 
 def test_sgemm_does_not_modify_inputs(rng):
