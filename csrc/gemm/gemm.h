@@ -6,8 +6,9 @@
  * computes an MR x NR tile of C from one A micro-panel and one B micro-panel.
  * Work is split across OpenMP threads unless called inside a parallel region (then it runs
  * serially on the calling thread, so callers can parallelise over images instead): along N,
- * op(A) packed once for all threads and the columns taken in chunks as threads finish them,
- * or along M when C is taller than wide.
+ * where op(A), when it fits in 4 MiB, is packed once for all threads and the columns are taken
+ * in chunks as threads finish them (else each thread packs A for its fixed share), or along M
+ * when C is taller than wide.
  * Three shapes take another route inside rc_sgemm, checked in this order:
  *  - A @ B^T with few outputs (M*N <= 12288, one side under 32 or one thread) and K >= 64:
  *    dot products of contiguous rows (sgemm_nt_dot.h), e.g. a grouped convolution's weight
