@@ -232,11 +232,13 @@ static void pack_a_blocks(const rc_sgemm_config *cfg, int trans_a, int64_t m, in
 }
 
 /* One thread's GEMM on its block of C; bias already offset to the block. packed_a, if not
- * NULL, is all of op(A) laid out by pack_a_blocks. */
-static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans_b, int64_t m,
+ * NULL, is all of op(A) laid out by pack_a_blocks. source, if not NULL, packs B's blocks
+ * instead of b (unused then). */
+static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans_b, int64_t m,
                               int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                               const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
-                              const float *bias, rc_gemm_bias bias_kind, const float *packed_a) {
+                              const float *bias, rc_gemm_bias bias_kind, const float *packed_a,
+                              const rc_sgemm_b_source *source) {
     if (m <= 0 || n <= 0) return RC_OK;
     if (k <= 0 || alpha == 0.0f) {
         scale_c(m, n, beta, c, ldc, bias, bias_kind);
@@ -257,7 +259,11 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
     } else if (!packed_a && !(ap = rc_workspace(RC_WS_PACK_A, (size_t)(mc_max * kc_max)))) {
         return RC_ERR_NOMEM;
     }
-    float *bp = rc_workspace(RC_WS_PACK_B, (size_t)(kc_max * nc_max));
+    /* A source's panels are one row of NR floats apart: panels a multiple of 4 KiB long (KC 192
+     * or 256 for NR 16) would all share the same few L1 sets while it writes a few rows of each
+     * in turn (without the gap, ResNet-50's 7x7 3x3 forward ran 0.9-0.97x in 5 of 6 runs). */
+    const int64_t panel_gap = source ? nr : 0;
+    float *bp = rc_workspace(RC_WS_PACK_B, (size_t)(kc_max * nc_max + panel_gap * (nc_max / nr)));
     if (!bp) return RC_ERR_NOMEM;
     float scratch[32 * 32] __attribute__((aligned(64)));
     const int prefetch_blocks = blocks_fit_l2(mc_max, kc_max, nc_max);
@@ -268,8 +274,11 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
             int64_t kc = min64(kc_max, k - pc);
             float beta_pc = pc == 0 ? beta : 1.0f;
             int last_pc = pc + kc >= k;
-            const float *bsrc = trans_b ? b + jc * ldb + pc : b + pc * ldb + jc;
-            if (trans_b && cfg->pack_bt) {
+            const float *bsrc = source ? NULL : trans_b ? b + jc * ldb + pc : b + pc * ldb + jc;
+            const int64_t panel_floats = kc * nr + panel_gap;
+            if (source) {
+                source->pack(source->ctx, pc, kc, jc, nc, nr, panel_floats, bp);
+            } else if (trans_b && cfg->pack_bt) {
                 int64_t full = nc / nr;
                 cfg->pack_bt(kc, full, bsrc, ldb, bp);
                 if (nc > full * nr)
@@ -282,7 +291,7 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
             int64_t pc_next = last_pc ? 0 : pc + kc, jc_next = last_pc ? jc + nc : jc;
             int64_t kc_next = min64(kc_max, k - pc_next), nc_next = min64(nc_block, n - jc_next);
             rc_block_prefetch next_b = {0};
-            if (jc_next < n && prefetch_blocks)
+            if (jc_next < n && prefetch_blocks && !source)
                 next_b = trans_b ? rc_block_prefetch_rows(b + jc_next * ldb + pc_next, nc_next, kc_next, ldb)
                                  : rc_block_prefetch_rows(b + pc_next * ldb + jc_next, kc_next, nc_next, ldb);
             const int64_t panels_n = (nc + nr - 1) / nr, calls = panels_n * ((m + mr - 1) / mr);
@@ -309,7 +318,7 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
                 int64_t call_a = 0;
                 for (int64_t jr = 0; jr < nc; jr += nr) {
                     int64_t cols = min64(nr, nc - jr);
-                    const float *bpanel = bp + jr * kc;
+                    const float *bpanel = bp + jr / nr * panel_floats;
                     for (int64_t ir = 0; ir < mc; ir += mr) {
                         int64_t rows = min64(mr, mc - ir);
                         const float *apanel = ablock + ir * kc;
@@ -342,6 +351,14 @@ static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans
         }
     }
     return RC_OK;
+}
+
+static rc_status sgemm_serial(const rc_sgemm_config *cfg, int trans_a, int trans_b, int64_t m,
+                              int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                              const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                              const float *bias, rc_gemm_bias bias_kind, const float *packed_a) {
+    return sgemm_blocks(cfg, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
+                        bias_kind, packed_a, NULL);
 }
 
 /* Fraction of the microkernel's work that is useful for an m x n C with an mr x nr tile. */
@@ -550,6 +567,14 @@ rc_status rc_sgemm_prepacked(const float *panels, int trans_a, int trans_b, int6
                         bias_kind);
     return sgemm_serial(cfg, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
                         bias_kind, panels);
+}
+
+rc_status rc_sgemm_prepacked_source(const float *panels, int64_t m, int64_t n, int64_t k,
+                                    const rc_sgemm_b_source *source, float beta, float *c,
+                                    int64_t ldc, const float *bias, rc_gemm_bias bias_kind) {
+    if (m < 0 || n < 0 || k < 0 || !panels || !source || !source->pack) return RC_ERR_ARGUMENT;
+    return sgemm_blocks(rc_sgemm_active_config(), 0, 0, m, n, k, 1.0f, NULL, 0, NULL, 0, beta, c,
+                        ldc, bias, bias_kind, panels, source);
 }
 
 rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,

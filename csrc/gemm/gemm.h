@@ -58,6 +58,24 @@ rc_status rc_sgemm_prepacked(const float *panels, int trans_a, int trans_b, int6
                              int64_t ldb, float beta, float *c, int64_t ldc, const float *bias,
                              rc_gemm_bias bias_kind);
 
+/* op(B) made block by block by the caller, straight into packed panels, instead of read from
+ * memory (an implicit GEMM: a convolution's columns, never stored whole). pack writes rows
+ * [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) as nr-wide micro-panels, panel q at
+ * bp + q * panel_floats (>= kc * nr) holding bp[q * panel_floats + p * nr + j] =
+ * op(B)[p0 + p][j0 + q * nr + j], the last panel zero-padded to nr columns. */
+typedef struct {
+    void (*pack)(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr,
+                 int64_t panel_floats, float *bp);
+    const void *ctx;
+} rc_sgemm_b_source;
+
+/* C = op(A) @ op(B) + beta * C (+ bias), serially on the calling thread, with op(A) as panels
+ * from rc_sgemm_pack_a_all (alpha folded in there) and op(B) from `source`. Returns
+ * RC_ERR_ARGUMENT without panels or source. */
+rc_status rc_sgemm_prepacked_source(const float *panels, int64_t m, int64_t n, int64_t k,
+                                    const rc_sgemm_b_source *source, float beta, float *c,
+                                    int64_t ldc, const float *bias, rc_gemm_bias bias_kind);
+
 /* The readable reference: triple loop in double accumulation, same contract as rc_sgemm. */
 void rc_sgemm_naive(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                     const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,

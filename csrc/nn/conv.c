@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gemm/gemm.h"
+#include "nn/im2col_pack.h"
 
 rc_status rc_conv2d_shape_init(rc_conv2d_shape *s) {
     if (s->n < 0 || s->c <= 0 || s->h <= 0 || s->w <= 0 || s->k <= 0 || s->kh <= 0 || s->kw <= 0 ||
@@ -24,16 +25,6 @@ static int is_direct(const rc_conv2d_shape *s) {
            s->pad_w == 0;
 }
 
-/* Output columns [lo, hi) whose input column ow*stride + offset lies in [0, w). */
-static void valid_range(int64_t offset, int64_t stride, int64_t w, int64_t ow, int64_t *lo,
-                        int64_t *hi) {
-    int64_t first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-    int64_t last = w - 1 - offset < 0 ? 0 : (w - 1 - offset) / stride + 1;
-    *lo = first < ow ? first : ow;
-    *hi = last < ow ? last : ow;
-    if (*hi < *lo) *hi = *lo;
-}
-
 /* im2col of output rows [oh0, oh1): col is (C*KH*KW, (oh1 - oh0)*OW) with row stride ldcol. */
 static void im2col_rows(float *col, int64_t ldcol, const float *img, const rc_conv2d_shape *s,
                         int64_t oh0, int64_t oh1) {
@@ -43,7 +34,7 @@ static void im2col_rows(float *col, int64_t ldcol, const float *img, const rc_co
         int64_t c = r / kk, ki = (r % kk) / s->kw, kj = r % s->kw;
         const float *plane = img + c * s->h * s->w;
         int64_t col_off = kj * s->dilation_w - s->pad_w, lo, hi;
-        valid_range(col_off, s->stride_w, s->w, s->ow, &lo, &hi);
+        rc_conv_valid_range(col_off, s->stride_w, s->w, s->ow, &lo, &hi);
         for (int64_t oh = oh0; oh < oh1; oh++) {
             float *dst = col + r * ldcol + (oh - oh0) * s->ow;
             int64_t ih = oh * s->stride_h - s->pad_h + ki * s->dilation_h;
@@ -83,7 +74,7 @@ static void col2im(float *img, const float *col, int64_t ldcol, const rc_conv2d_
             for (int64_t kj = 0; kj < s->kw; kj++) {
                 const float *rowp = col + ((c * s->kh + ki) * s->kw + kj) * ldcol;
                 int64_t col_off = kj * s->dilation_w - s->pad_w, lo, hi;
-                valid_range(col_off, s->stride_w, s->w, s->ow, &lo, &hi);
+                rc_conv_valid_range(col_off, s->stride_w, s->w, s->ow, &lo, &hi);
                 for (int64_t oh = oh0; oh < oh1; oh++) {
                     int64_t ih = oh * s->stride_h - s->pad_h + ki * s->dilation_h;
                     if (ih < 0 || ih >= s->h) continue;
@@ -202,6 +193,25 @@ static int64_t slab_rows(const rc_conv2d_shape *s) {
     return rows < s->oh ? rows : s->oh;
 }
 
+/* The forward of images [n, n + nb) as implicit GEMMs with the packed weights, one per group,
+ * into dst (K, nb * OH * OW). */
+static rc_status forward_implicit(float *dst, const float *img, const float *packed_w,
+                                  const float *bias, const rc_conv2d_shape *s, int64_t nb) {
+    const int64_t g_in = s->c / s->groups, g_out = s->k / s->groups;
+    const int64_t kdim = g_in * s->kh * s->kw, cols = nb * s->oh * s->ow;
+    const size_t per_group = rc_sgemm_packed_a_floats(g_out, kdim);
+    for (int64_t g = 0; g < s->groups; g++) {
+        const rc_im2col_source src = {img, s, g * g_in};
+        const rc_sgemm_b_source source = {rc_im2col_pack, &src};
+        const float *gbias = bias ? bias + g * g_out : NULL;
+        rc_status st = rc_sgemm_prepacked_source(packed_w + g * per_group, g_out, cols, kdim, &source,
+                                                 0.0f, dst + g * g_out * cols, cols, gbias,
+                                                 gbias ? RC_GEMM_BIAS_ROW : RC_GEMM_NO_BIAS);
+        if (st != RC_OK) return st;
+    }
+    return RC_OK;
+}
+
 /* One image's products with its columns, unfolded a slab of output rows at a time (see
  * slab_rows): the forward (dst = out = W @ col + bias) when dy is NULL, else the weight
  * gradient (dst = dweight += dy @ col^T). packed_w is as for forward_images. */
@@ -243,6 +253,19 @@ static rc_status forward_images(float *out, const float *inp, const float *weigh
         int64_t nb = n1 - n < nb_max ? n1 - n : nb_max, cols = nb * ohw;
         const float *img = inp + n * s->c * hw;
         const float *bmat = img;
+        /* Several images of a small map side by side: their columns (10 MiB for eleven 7x7
+         * images of 512 channels) fall out of L2 between im2col and packing, so they are packed
+         * straight from the images instead (1.07-1.4x on ResNet-50's 7x7 3x3 layers). On large
+         * maps the slabbed im2col below stays in L2 and is faster (0.92-0.97x), as it is for a
+         * strided 1x1, a plain gather (0.93x). */
+        if (packed_w && nb > 1 && s->kh * s->kw > 1) {
+            float *chunk_out = rc_workspace(RC_WS_OUT, (size_t)(s->k * cols));
+            if (!chunk_out) return RC_ERR_NOMEM;
+            rc_status st = forward_implicit(chunk_out, img, packed_w, bias, s, nb);
+            if (st != RC_OK) return st;
+            scatter_planes(out + n * s->k * ohw, chunk_out, nb, s->k, ohw);
+            continue;
+        }
         if (nb == 1 && !is_direct(s) && slab_rows(s) < s->oh) {
             rc_status st = products_over_slabs(out + n * s->k * ohw, NULL, img, weight, packed_w, bias, s);
             if (st != RC_OK) return st;

@@ -8,7 +8,9 @@
  * A 1x1, stride-1, unpadded convolution skips im2col: the image itself is col. Depthwise
  * convolutions (groups == C) skip the GEMM in forward and backward-data (conv_depthwise.c).
  * Small feature maps are unfolded a chunk of images at a time, side by side, so the GEMM's N
- * stays >= 512 (a 7x7 map alone would give N = 49).
+ * stays >= 512 (a 7x7 map alone would give N = 49); with threads taking images, a chunk's
+ * forward is an implicit GEMM: its columns go straight into the GEMM's packed panels
+ * (im2col_pack.h), never into a column buffer.
  * Threads take ranges of images (one column buffer each, serial GEMMs) when the batch splits
  * evenly over them (forward and backward-data hand the ranges out dynamically, so a thread
  * slowed by another process is covered; the weight gradient keeps a fixed split so its sums

@@ -118,6 +118,33 @@ def test_conv2d_images_handed_out_dynamically_agree(rng, threads, hw, batch):
     assert rel_err(ws.grad.array, wtt.grad) <= RTOL
 
 
+# Small maps with batches that give each thread chunks of several images: the forward packs
+# their columns straight from the images into the GEMM's panels (an implicit GEMM), with the
+# first chunk's images ahead of the next's, groups, strides, dilation and padding. The last
+# case has one-pixel-wide output rows, so a panel block spans over 256 runs of pixels.
+IMPLICIT_CASES = [
+    (24, 4, 7, 7, 6, (3, 3), 1, 1, 1, 1, True),
+    (24, 4, 9, 9, 8, (3, 3), 2, 1, 1, 2, False),
+    (16, 4, 8, 8, 8, (3, 3), 1, 2, 2, 4, True),
+    (16, 4, 11, 11, 4, (3, 3), 3, 1, 1, 1, True),
+    (12, 2, 7, 10, 3, (3, 5), (2, 1), (0, 2), (1, 2), 1, True),
+    (40, 3, 9, 1, 4, (3, 1), 1, (1, 0), 1, 1, False),
+]
+
+
+@pytest.mark.parametrize("case", IMPLICIT_CASES, ids=ids)
+def test_conv2d_implicit_gemm_forward(isa, rng, case):
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(2)
+    try:
+        (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, *case)
+    finally:
+        resnetc.set_num_threads(previous)
+    assert rel_err(ys.array, yt) <= RTOL
+    assert rel_err(xs.grad.array, xt.grad) <= RTOL
+    assert rel_err(ws.grad.array, wtt.grad) <= RTOL
+
+
 def test_conv2d_skips_input_gradient_when_not_needed(rng):
     (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, 2, 3, 8, 8, 4, (3, 3), 2, 1, 1, 1, True,
                                                    need_input=False)

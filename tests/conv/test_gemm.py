@@ -174,12 +174,20 @@ def test_sgemm_avx512_geometry(avx512_geometry, rng, m, n, k, trans_a, trans_b):
     check(c, ref)
 
 
-def test_conv2d_with_avx512_geometry(avx512_geometry, rng):
+# Batch 3 runs images in order, each GEMM threaded; batch 24 gives each of two threads chunks
+# of images whose columns go straight into the 32-wide panels (the implicit GEMM).
+@pytest.mark.parametrize("batch", [3, 24])
+def test_conv2d_with_avx512_geometry(avx512_geometry, rng, batch):
     import torch
     import resnetc.nn.functional as F
-    x = rng.standard_normal((3, 6, 9, 9)).astype(np.float32)
+    x = rng.standard_normal((batch, 6, 9, 9)).astype(np.float32)
     w = rng.standard_normal((20, 3, 3, 3)).astype(np.float32)
-    ours = F.conv2d(x, w, stride=2, padding=1, groups=2).array
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(2)
+    try:
+        ours = F.conv2d(x, w, stride=2, padding=1, groups=2).array
+    finally:
+        resnetc.set_num_threads(previous)
     ref = torch.nn.functional.conv2d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
                                      stride=2, padding=1, groups=2).numpy()
     assert np.abs(ours - ref).max() <= RTOL * np.abs(ref).max()
