@@ -257,8 +257,9 @@ static rc_status forward_images(float *out, const float *inp, const float *weigh
          * images of 512 channels) fall out of L2 between im2col and packing, so they are packed
          * straight from the images instead (1.07-1.4x on ResNet-50's 7x7 3x3 layers). On large
          * maps the slabbed im2col below stays in L2 and is faster (0.92-0.97x), as it is for a
-         * strided 1x1, a plain gather (0.93x). */
-        if (packed_w && nb > 1 && s->kh * s->kw > 1) {
+         * strided 1x1, a plain gather (0.93x). Groups with fewer output channels than a tile
+         * is tall keep the GEMM's transposed route, there. */
+        if (packed_w && nb > 1 && s->kh * s->kw > 1 && g_out >= rc_sgemm_active_config()->mr) {
             float *chunk_out = rc_workspace(RC_WS_OUT, (size_t)(s->k * cols));
             if (!chunk_out) return RC_ERR_NOMEM;
             rc_status st = forward_implicit(chunk_out, img, packed_w, bias, s, nb);

@@ -120,15 +120,16 @@ def test_conv2d_images_handed_out_dynamically_agree(rng, threads, hw, batch):
 
 # Small maps with batches that give each thread chunks of several images: the forward packs
 # their columns straight from the images into the GEMM's panels (an implicit GEMM), with the
-# first chunk's images ahead of the next's, groups, strides, dilation and padding. The last
-# case has one-pixel-wide output rows, so a panel block spans over 256 runs of pixels.
+# first chunk's images ahead of the next's, groups, strides, dilation and padding, 16 output
+# channels per group (at least a tile's height on every ISA). The last case has one-pixel-wide
+# output rows: chunks of 57 images, 513 runs of one pixel, packed 256 runs at a time.
 IMPLICIT_CASES = [
-    (24, 4, 7, 7, 6, (3, 3), 1, 1, 1, 1, True),
-    (24, 4, 9, 9, 8, (3, 3), 2, 1, 1, 2, False),
-    (16, 4, 8, 8, 8, (3, 3), 1, 2, 2, 4, True),
-    (16, 4, 11, 11, 4, (3, 3), 3, 1, 1, 1, True),
-    (12, 2, 7, 10, 3, (3, 5), (2, 1), (0, 2), (1, 2), 1, True),
-    (40, 3, 9, 1, 4, (3, 1), 1, (1, 0), 1, 1, False),
+    (24, 4, 7, 7, 16, (3, 3), 1, 1, 1, 1, True),
+    (24, 4, 9, 9, 32, (3, 3), 2, 1, 1, 2, False),
+    (16, 4, 8, 8, 32, (3, 3), 1, 2, 2, 2, True),
+    (16, 4, 11, 11, 16, (3, 3), 3, 1, 1, 1, True),
+    (12, 2, 7, 10, 16, (3, 5), (2, 1), (0, 2), (1, 2), 1, True),
+    (120, 3, 9, 1, 16, (3, 1), 1, (1, 0), 1, 1, False),
 ]
 
 

@@ -181,7 +181,7 @@ def test_conv2d_with_avx512_geometry(avx512_geometry, rng, batch):
     import torch
     import resnetc.nn.functional as F
     x = rng.standard_normal((batch, 6, 9, 9)).astype(np.float32)
-    w = rng.standard_normal((20, 3, 3, 3)).astype(np.float32)
+    w = rng.standard_normal((32, 3, 3, 3)).astype(np.float32)  # 16 output channels per group
     previous = resnetc.get_num_threads()
     resnetc.set_num_threads(2)
     try:
