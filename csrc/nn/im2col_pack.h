@@ -3,8 +3,8 @@
  * the GEMM needs them, so no column buffer is written and then read back to be packed.
  *
  * Columns are the output pixels of consecutive images, image i's after image i-1's; rows are
- * (channel, ki, kj), as in im2col. Compiled portably and with AVX2 (im2col_pack_avx2.c, wider
- * copies); rc_im2col_pack picks by rc_isa_active(). */
+ * (channel, ki, kj), as in im2col. (Built with AVX2 as well, it was no faster: 0.94-1.16x on
+ * ResNet-50's 7x7 layers, 0.94-1.03x on the strided one into them.) */
 #ifndef RESNETC_NN_IM2COL_PACK_H
 #define RESNETC_NN_IM2COL_PACK_H
 
@@ -21,10 +21,6 @@ typedef struct {
 /* The rc_sgemm_b_source pack function; ctx is an rc_im2col_source. */
 void rc_im2col_pack(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr,
                     int64_t panel_floats, float *bp);
-void rc_im2col_pack_generic(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
-                            int nr, int64_t panel_floats, float *bp);
-void rc_im2col_pack_avx2(const void *ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr,
-                         int64_t panel_floats, float *bp);
 
 /* Output columns [lo, hi) whose input column ow*stride + offset lies in [0, w). */
 static inline void rc_conv_valid_range(int64_t offset, int64_t stride, int64_t w, int64_t ow,
