@@ -13,11 +13,11 @@
 static const rc_sgemm_config configs[] = {
     [RC_ISA_GENERIC] = {rc_sgemm_ukernel_generic_4x8, "generic_4x8", 4, 8, 128, 256, 4096},
     /* 6x16: 12 ymm accumulators. B panel 256x16x4 = 16 KiB in L1 (32 KiB), A block
-     * 144x256x4 = 144 KiB in L2 (1 MiB), B block 256x1024x4 = 1 MiB in L2/L3 (NC 1024 measured
+     * 144x256x4 = 144 KiB in L2 (512 KiB here), B block 256x1024x4 = 1 MiB in L2/L3 (NC 1024 measured
      * a little faster than 4080 on ResNet shapes: the block is packed and reread while warm;
      * b_block_width narrows it for a single A block). */
     [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
-                     rc_sgemm_pack_bt16_avx2, rc_sgemm_pack_a6_avx2},
+                     rc_sgemm_pack_bt16_avx2, rc_sgemm_pack_a6_avx2, rc_sgemm_ukernel_avx2_short_6x16},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096},
 };
@@ -53,9 +53,10 @@ static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 /* 1 Mi floats (4 MiB): 2048 x 512 or 64 x 16384. */
 #define RC_KEEP_PACKED_A_MAX (1 << 20)
 
-/* 896 KiB of a 1 MiB L2 (this machine's; the AVX-512 config's blocks never fit, so it does
- * not prefetch): two A blocks and two B blocks (those in use and the next, prefetched),
- * leaving room for C's tiles. */
+/* Room for two A blocks and two B blocks (those in use and the next, prefetched); the
+ * AVX-512 config's blocks never fit, so it does not prefetch. Sized for a 1 MiB L2; this
+ * machine reports 512 KiB (and reads slow down past it), but budgets of 320, 448 and 896 KiB
+ * measured the same over ResNet-50's GEMMs with M <= 144 (total 1.757-1.777 s). */
 #define RC_L2_BLOCK_FLOATS (224 * 1024)
 
 /* 1 Mi floats (4 MiB) of private C per thread on the split-K route. */
@@ -331,6 +332,8 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
                             for (int64_t i = 0; i < rows; i++) __builtin_prefetch(ctile + i * ldc + nr, 0, 3);
                         if (rows == mr && cols == nr) {
                             cfg->kernel(kc, apanel, bpanel, beta_pc, ctile, ldc);
+                        } else if (cols == nr && cfg->short_kernel) {
+                            cfg->short_kernel(kc, apanel, bpanel, beta_pc, ctile, ldc, (int)rows);
                         } else {
                             cfg->kernel(kc, apanel, bpanel, 0.0f, scratch, nr);
                             for (int64_t i = 0; i < rows; i++)
@@ -490,7 +493,10 @@ static int takes_dot_route(int trans_a, int trans_b, int64_t m, int64_t n, int64
  * column of tiles. Then C^T = op(B)^T op(A)^T is computed into scratch, whose wide side is now
  * N-tiled, and transposed into C: an extra M*N copy against an M*N*K product. */
 static int takes_transposed_route(const rc_sgemm_config *cfg, int64_t m, int64_t n, int64_t k) {
-    return k >= 32 && tile_use(n, m, cfg->mr, cfg->nr) > 1.15 * tile_use(m, n, cfg->mr, cfg->nr);
+    /* Over a long K the copies are noise, so a smaller gain pays (the stem's 64 x 147 weight
+     * gradient, 89% of tiles used against 98% transposed: 1.04-1.07x). */
+    const double gain = k >= 4096 ? 1.05 : 1.15;
+    return k >= 32 && tile_use(n, m, cfg->mr, cfg->nr) > gain * tile_use(m, n, cfg->mr, cfg->nr);
 }
 
 /* A reduction much longer than C is wide or tall (a weight gradient over a batch's pixels),

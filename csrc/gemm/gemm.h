@@ -86,9 +86,15 @@ void rc_sgemm_naive(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, f
  * b: packed B micro-panel, k rows of NR values:    b[p * NR + j]  (64-byte aligned)
  * c: the MR x NR tile of C, row stride ldc:  c[i*ldc + j] = sum_p a[p*MR+i] * b[p*NR+j]
  *    + beta * c[i*ldc + j]; beta == 0 means c is written without being read.
- * Always a full tile; the driver routes edge tiles through a scratch tile. k may be 0. */
+ * Always a full tile; the driver routes other edge tiles (short_kernel below aside) through a
+ * scratch tile. k may be 0. */
 typedef void (*rc_sgemm_ukernel)(int64_t k, const float *a, const float *b, float beta, float *c,
                                  int64_t ldc);
+
+/* Optional: the same for only the first `rows` (1 to MR - 1) rows of the tile, all NR columns
+ * (the A panel keeps its MR stride), so the last row panel of C needs no scratch tile. */
+typedef void (*rc_sgemm_ukernel_short)(int64_t k, const float *a, const float *b, float beta,
+                                       float *c, int64_t ldc, int rows);
 
 /* Optional ISA-specific packer of a transposed B (stored N x K): `panels` full NR-wide panels
  * of op(B) = B^T, rows [0, kc), into bp (panel q at bp + q*NR*kc). */
@@ -108,6 +114,7 @@ typedef struct {
     int mc, kc, nc;  /* cache blocks: A block MC x KC in L2, B block KC x NC in L3, B panel in L1 */
     rc_sgemm_pack_bt pack_bt; /* NULL: the portable packer */
     rc_sgemm_pack_a pack_a;   /* NULL: the portable packer */
+    rc_sgemm_ukernel_short short_kernel; /* NULL: short tiles go through the scratch tile */
 } rc_sgemm_config;
 
 /* The microkernel and blocking used for the active ISA (rc_isa_active()), unless a test
@@ -125,6 +132,8 @@ void rc_sgemm_ukernel_generic_14x32(int64_t k, const float *a, const float *b, f
                                     float *c, int64_t ldc);
 void rc_sgemm_ukernel_avx2_6x16(int64_t k, const float *a, const float *b, float beta, float *c,
                                 int64_t ldc);
+void rc_sgemm_ukernel_avx2_short_6x16(int64_t k, const float *a, const float *b, float beta,
+                                      float *c, int64_t ldc, int rows);
 void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t panels, float alpha, const float *a, int64_t lda,
                            float *ap);
 void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);

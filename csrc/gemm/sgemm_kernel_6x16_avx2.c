@@ -67,3 +67,46 @@ void rc_sgemm_ukernel_avx2_6x16(int64_t k, const float *restrict a, const float 
     RC_STORE(5, c50, c51);
 #undef RC_STORE
 }
+
+/* The first `rows` rows of the tile (the A panel still MR = 6 wide), for the last row panel
+ * of an M that is not a multiple of 6 (64 = 10 x 6 + 4): it skips the padded rows' FMAs and
+ * stores straight into C, where the full kernel would go through a scratch tile. */
+static inline __attribute__((always_inline)) void short_tile(int64_t k, const float *restrict a,
+                                                             const float *restrict b, float beta,
+                                                             float *restrict c, int64_t ldc,
+                                                             const int rows) {
+    __m256 acc[MR - 1][2];
+#pragma GCC unroll 8
+    for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    for (int64_t p = 0; p < k; p++) {
+        __m256 b0 = _mm256_load_ps(b + p * NR), b1 = _mm256_load_ps(b + p * NR + 8);
+#pragma GCC unroll 8
+        for (int i = 0; i < rows; i++) {
+            __m256 av = _mm256_broadcast_ss(a + p * MR + i);
+            acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < rows; i++) {
+        float *row = c + i * ldc;
+        if (beta != 0.0f) {
+            __m256 bv = _mm256_set1_ps(beta);
+            acc[i][0] = _mm256_fmadd_ps(bv, _mm256_loadu_ps(row), acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(bv, _mm256_loadu_ps(row + 8), acc[i][1]);
+        }
+        _mm256_storeu_ps(row, acc[i][0]);
+        _mm256_storeu_ps(row + 8, acc[i][1]);
+    }
+}
+
+void rc_sgemm_ukernel_avx2_short_6x16(int64_t k, const float *restrict a, const float *restrict b,
+                                      float beta, float *restrict c, int64_t ldc, int rows) {
+    switch (rows) {
+    case 1: short_tile(k, a, b, beta, c, ldc, 1); break;
+    case 2: short_tile(k, a, b, beta, c, ldc, 2); break;
+    case 3: short_tile(k, a, b, beta, c, ldc, 3); break;
+    case 4: short_tile(k, a, b, beta, c, ldc, 4); break;
+    default: short_tile(k, a, b, beta, c, ldc, 5); break;
+    }
+}

@@ -251,6 +251,36 @@ def test_sgemm_split_k_and_narrow_blocks(isa, rng, trans_a, trans_b, m, n, k):
     check(c, ref)
 
 
+@pytest.mark.parametrize("m", [61, 62, 63, 64, 65])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False)])
+@pytest.mark.parametrize("beta", [0.0, -2.0])
+def test_sgemm_short_last_row_panel(isa, rng, m, trans_a, trans_b, beta):
+    # M = 60 + 1..5: the last row panel of every tile height here (4, 6, 14) is short by each
+    # count; with whole column panels it takes the short-tile kernel where the ISA has one.
+    n, k = 96, 37
+    a, b, c = operands(rng, m, n, k, trans_a, trans_b)
+    ref = reference(a, b, c, trans_a, trans_b, 1.0, beta)
+    _C.sgemm(a, b, c, trans_a, trans_b, 1.0, beta)
+    check(c, ref)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_sgemm_transposed_route_long_k(isa, rng, threads):
+    # The stem's weight gradient shape (64 x 147, K long): on the 6x16 tile, C^T is computed
+    # (98% of its tiles used, against 89%), on two threads with K split, then transposed.
+    m, n, k = 64, 147, 4608
+    a, b, c = operands(rng, m, n, k, False, True)
+    bias = rng.standard_normal(n).astype(np.float32)
+    ref = reference(a, b, c, False, True, 0.5, 1.0, bias, 1)
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(threads)
+    try:
+        _C.sgemm(a, b, c, False, True, 0.5, 1.0, bias, 1)
+    finally:
+        resnetc.set_num_threads(previous)
+    check(c, ref)
+
+
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (False, True)])
 def test_sgemm_split_k_alpha_zero_reads_neither_operand(isa, rng, trans_a, trans_b):
     # alpha == 0: C = beta * C + bias whatever A and B hold, as on the other routes.
