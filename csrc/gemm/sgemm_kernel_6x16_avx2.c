@@ -78,6 +78,7 @@ static inline __attribute__((always_inline)) void short_tile(int64_t k, const fl
     __m256 acc[MR - 1][2];
 #pragma GCC unroll 8
     for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+#pragma GCC unroll 4
     for (int64_t p = 0; p < k; p++) {
         __m256 b0 = _mm256_load_ps(b + p * NR), b1 = _mm256_load_ps(b + p * NR + 8);
 #pragma GCC unroll 8
