@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gemm/gemm.h"
+#include "nn/conv_winograd.h"
 #include "nn/im2col_pack.h"
 
 rc_status rc_conv2d_shape_init(rc_conv2d_shape *s) {
@@ -300,6 +301,7 @@ static rc_status forward_images(float *out, const float *inp, const float *weigh
 rc_status rc_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
                             const rc_conv2d_shape *s) {
     rc_status status = RC_OK;
+    if (rc_conv2d_winograd_applies(s)) return rc_conv2d_winograd(out, inp, weight, bias, s, 0, 0);
     if (s->groups == s->c && s->groups > 1) {
         rc_conv2d_depthwise_forward(out, inp, weight, bias, s);
         return RC_OK;
@@ -399,6 +401,7 @@ static rc_status backward_data_images(float *dinp, const float *dout, const floa
 static rc_status backward_data(float *dinp, const float *dout, const float *weight,
                                const rc_conv2d_shape *s, int overwrite) {
     rc_status status = RC_OK;
+    if (rc_conv2d_winograd_applies(s)) return rc_conv2d_winograd(dinp, dout, weight, NULL, s, 1, !overwrite);
     if (s->groups == s->c && s->groups > 1) {
         if (overwrite) memset(dinp, 0, (size_t)(s->n * s->c * s->h * s->w) * sizeof(float));
         rc_conv2d_depthwise_backward_data(dinp, dout, weight, s);

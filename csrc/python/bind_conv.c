@@ -7,6 +7,7 @@
 #include "gemm/fma_peak.h"
 #include "gemm/gemm.h"
 #include "nn/conv.h"
+#include "nn/conv_winograd.h"
 #include "nn/linear.h"
 
 /* A float32 2-D array whose rows are contiguous (unit inner stride) and evenly spaced:
@@ -442,6 +443,12 @@ static PyObject *py_sgemm_force_config(PyObject *self, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
+static PyObject *py_conv_winograd(PyObject *self, PyObject *arg) {
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+    return PyBool_FromLong(rc_conv2d_winograd_set_enabled(on));
+}
+
 static PyObject *py_release_workspace(PyObject *self, PyObject *noargs) {
     Py_BEGIN_ALLOW_THREADS
     rc_workspace_release_all();
@@ -455,6 +462,9 @@ PyMethodDef rc_conv_methods[] = {
      "OpenMP team; they grow back on the next call."},
     {"_sgemm_force_config", py_sgemm_force_config, METH_O,
      "For tests: use the named GEMM kernel config whatever the ISA, or None to follow the ISA."},
+    {"_conv_winograd", py_conv_winograd, METH_O,
+     "For tests: enable (True) or disable (False) the Winograd path of 3x3 stride-1 convolutions; "
+     "returns the previous setting."},
     {"fma_peak", py_fma_peak, METH_O, "fma_peak(iterations) -> GFLOP/s of register-only FMA loops on all threads."},
     {"sgemm", (PyCFunction)(void (*)(void))py_sgemm, METH_VARARGS | METH_KEYWORDS,
      "sgemm(a, b, c, trans_a=False, trans_b=False, alpha=1, beta=0, bias=None, bias_axis=0, naive=False) -> c\n"

@@ -9,7 +9,7 @@ import torch
 
 import resnetc
 import resnetc.nn.functional as F
-from resnetc import Tensor
+from resnetc import Tensor, _C
 
 RTOL = 2e-5
 
@@ -74,8 +74,17 @@ def run_both(rng, n, c, h, w, k, ks, stride, padding, dilation, groups, bias, ne
     return (xs, ws, bs, ys), (xt, wtt, bt, yt)
 
 
+@pytest.fixture(params=[True, False], ids=["winograd", "im2col"])
+def winograd(request):
+    """Runs a test with the Winograd path of 3x3 stride-1 convolutions on (where it applies) and
+    off, so the shapes it takes over still check the im2col path too."""
+    previous = _C._conv_winograd(request.param)
+    yield
+    _C._conv_winograd(previous)
+
+
 @pytest.mark.parametrize("case", CASES, ids=ids)
-def test_conv2d_matches_torch(isa, rng, case):
+def test_conv2d_matches_torch(isa, winograd, rng, case):
     (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, *case)
     assert ys.shape == tuple(yt.shape)
     assert ys.dtype == np.float32

@@ -1,0 +1,273 @@
+#include "nn/conv_winograd.h"
+
+#include <omp.h>
+#include <string.h>
+
+#include "gemm/gemm.h"
+
+/* Transformed tile positions, and the tiles one chunk of images aims for: each of its 16 GEMMs
+ * then has N >= 512, as the im2col path's do. */
+enum { XI = 16, TARGET_TILES = 512 };
+
+/* Below this many channels on either side the transforms, linear in the data, weigh too much
+ * against GEMMs with a short side (ResNet's narrowest 3x3 layers have 64). */
+enum { MIN_CHANNELS = 16 };
+
+typedef struct {
+    int64_t n, cin, cout; /* the convolution computed: cin channels in, cout out */
+    int64_t h, w;         /* input and output size (stride 1, padding 1) */
+    int64_t th, tw;       /* 2x2 output tiles per column and row */
+} wino_shape;
+
+static int enabled = 1;
+
+int rc_conv2d_winograd_set_enabled(int on) {
+    int previous = enabled;
+    enabled = on != 0;
+    return previous;
+}
+
+int rc_conv2d_winograd_applies(const rc_conv2d_shape *s) {
+    return enabled && s->kh == 3 && s->kw == 3 && s->stride_h == 1 && s->stride_w == 1 &&
+           s->dilation_h == 1 && s->dilation_w == 1 && s->pad_h == 1 && s->pad_w == 1 &&
+           s->groups == 1 && s->c >= MIN_CHANNELS && s->k >= MIN_CHANNELS;
+}
+
+/* u[xi][o][i] = (G g G^T)[xi] for the filter g from input channel i to output channel o, with
+ * G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. For the input gradient, g is the forward
+ * filter from o to i, flipped in both directions.
+ * weight is (K, C, 3, 3) (s->c = C) */
+static void weight_transform(float *u, const float *weight, const wino_shape *ws, int64_t c,
+                             int data_grad) {
+    const int64_t plane = ws->cout * ws->cin;
+#pragma omp parallel for schedule(static) if (!omp_in_parallel() && plane > 4096)
+    for (int64_t o = 0; o < ws->cout; o++)
+        for (int64_t i = 0; i < ws->cin; i++) {
+            const float *src = data_grad ? weight + (i * c + o) * 9 : weight + (o * c + i) * 9;
+            float g[3][3], t[4][3];
+            for (int r = 0; r < 3; r++)
+                for (int q = 0; q < 3; q++) g[r][q] = data_grad ? src[(2 - r) * 3 + 2 - q] : src[r * 3 + q];
+            for (int q = 0; q < 3; q++) {
+                t[0][q] = g[0][q];
+                t[1][q] = 0.5f * (g[0][q] + g[1][q] + g[2][q]);
+                t[2][q] = 0.5f * (g[0][q] - g[1][q] + g[2][q]);
+                t[3][q] = g[2][q];
+            }
+            float *dst = u + o * ws->cin + i;
+            for (int a = 0; a < 4; a++) {
+                dst[(a * 4 + 0) * plane] = t[a][0];
+                dst[(a * 4 + 1) * plane] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+                dst[(a * 4 + 2) * plane] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+                dst[(a * 4 + 3) * plane] = t[a][2];
+            }
+        }
+}
+
+/* Floats of an image plane padded to whole tiles (a zero ring of one, plus one more row and
+ * column for odd sizes) as its even and odd columns, then 8 rows of row-transformed values. */
+static int64_t scratch_floats(const wino_shape *ws) {
+    const int64_t ph = 2 * ws->th + 2, half = ws->tw + 1;
+    return 2 * ph * half + 8 * half;
+}
+
+/* V[xi][c][t0 + ti*tw + tj] = (B^T d B)[xi] for the 4x4 input tile d at rows 2ti-1.., columns
+ * 2tj-1.. of channel c, with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. The padded plane
+ * is split into its even and odd columns first (tile tj starts at even column tj), so the steps
+ * down the columns and then along the rows both read contiguous values.
+ * v is (16, cin, T); img is (cin, h, w), one image */
+static void input_transform_channel(float *v, int64_t T, int64_t t0, const float *img, int64_t c,
+                                    const wino_shape *ws, float *scratch) {
+    const int64_t h = ws->h, w = ws->w, tw = ws->tw, ph = 2 * ws->th + 2, half = tw + 1;
+    const int64_t plane = ws->cin * T;
+    float *even = scratch, *odd = scratch + ph * half, *rows = odd + ph * half;
+    const float *src = img + c * h * w;
+    /* Padded column x is input column x - 1: even[x] = column 2x - 1, odd[x] = column 2x. */
+    memset(even, 0, (size_t)half * sizeof(float));
+    memset(odd, 0, (size_t)half * sizeof(float));
+    for (int64_t y = 0; y < h; y++) {
+        const float *restrict in = src + y * w;
+        float *restrict e = even + (y + 1) * half, *restrict d = odd + (y + 1) * half;
+        const int64_t pairs = w / 2; /* input columns 2x and 2x + 1 both exist */
+        e[0] = 0.0f;
+#pragma GCC ivdep
+        for (int64_t x = 0; x < pairs; x++) {
+            d[x] = in[2 * x];
+            e[x + 1] = in[2 * x + 1];
+        }
+        for (int64_t x = pairs; x < half; x++) d[x] = 2 * x < w ? in[2 * x] : 0.0f;
+        for (int64_t x = pairs + 1; x < half; x++) e[x] = 0.0f;
+    }
+    memset(even + (h + 1) * half, 0, (size_t)((ph - h - 1) * half) * sizeof(float));
+    memset(odd + (h + 1) * half, 0, (size_t)((ph - h - 1) * half) * sizeof(float));
+    for (int64_t ti = 0; ti < ws->th; ti++) {
+        for (int parity = 0; parity < 2; parity++) {
+            const float *restrict p0 = (parity ? odd : even) + 2 * ti * half;
+            const float *restrict p1 = p0 + half, *restrict p2 = p1 + half, *restrict p3 = p2 + half;
+            float *restrict r0 = rows + parity * 4 * half, *restrict r1 = r0 + half;
+            float *restrict r2 = r1 + half, *restrict r3 = r2 + half;
+#pragma GCC ivdep
+            for (int64_t x = 0; x < half; x++) {
+                r0[x] = p0[x] - p2[x];
+                r1[x] = p1[x] + p2[x];
+                r2[x] = p2[x] - p1[x];
+                r3[x] = p1[x] - p3[x];
+            }
+        }
+        for (int a = 0; a < 4; a++) {
+            const float *restrict re = rows + a * half, *restrict ro = rows + (4 + a) * half;
+            float *restrict d0 = v + (a * 4) * plane + c * T + t0 + ti * tw;
+            float *restrict d1 = d0 + plane, *restrict d2 = d1 + plane, *restrict d3 = d2 + plane;
+#pragma GCC ivdep
+            for (int64_t tj = 0; tj < tw; tj++) {
+                d0[tj] = re[tj] - re[tj + 1];
+                d1[tj] = ro[tj] + re[tj + 1];
+                d2[tj] = re[tj + 1] - ro[tj];
+                d3[tj] = ro[tj] - ro[tj + 1];
+            }
+        }
+    }
+}
+
+/* The 2x2 outputs of tile t = Y = A^T m A, A^T = [1 1 1 0; 0 1 -1 -1], for m the 16 values
+ * m[xi][o][t0 + t] (+ bias), into (or added to) channel o of one image: a row of tiles at a
+ * time, first down the columns of m (s0, s1: 8 rows of tw values, in scratch), then along the
+ * rows, so both loops run over contiguous tiles.
+ * m is (16, cout, T); out is (cout, h, w) */
+static void output_transform_channel(float *out, const float *m, int64_t T, int64_t t0,
+                                     const float *bias, int64_t o, const wino_shape *ws,
+                                     int accumulate, float *scratch) {
+    const int64_t h = ws->h, w = ws->w, tw = ws->tw, plane = ws->cout * T, pairs = w / 2;
+    const float b = bias ? bias[o] : 0.0f;
+    float *dst = out + o * h * w;
+    float *s0[4], *s1[4];
+    for (int q = 0; q < 4; q++) {
+        s0[q] = scratch + q * tw;
+        s1[q] = scratch + (4 + q) * tw;
+    }
+    for (int64_t ti = 0; ti < ws->th; ti++) {
+        const float *mm = m + o * T + t0 + ti * tw;
+        for (int q = 0; q < 4; q++) {
+            const float *restrict m0 = mm + q * plane, *restrict m1 = m0 + 4 * plane;
+            const float *restrict m2 = m1 + 4 * plane, *restrict m3 = m2 + 4 * plane;
+            float *restrict a0 = s0[q], *restrict a1 = s1[q];
+#pragma GCC ivdep
+            for (int64_t tj = 0; tj < tw; tj++) {
+                a0[tj] = m0[tj] + m1[tj] + m2[tj];
+                a1[tj] = m1[tj] - m2[tj] - m3[tj];
+            }
+        }
+        for (int r = 0; r < 2 && 2 * ti + r < h; r++) {
+            const float *restrict e0 = r ? s1[0] : s0[0], *restrict e1 = r ? s1[1] : s0[1];
+            const float *restrict e2 = r ? s1[2] : s0[2], *restrict e3 = r ? s1[3] : s0[3];
+            float *restrict y = dst + (2 * ti + r) * w;
+            if (accumulate)
+#pragma GCC ivdep
+                for (int64_t tj = 0; tj < pairs; tj++) {
+                    y[2 * tj] += e0[tj] + e1[tj] + e2[tj] + b;
+                    y[2 * tj + 1] += e1[tj] - e2[tj] - e3[tj] + b;
+                }
+            else
+#pragma GCC ivdep
+                for (int64_t tj = 0; tj < pairs; tj++) {
+                    y[2 * tj] = e0[tj] + e1[tj] + e2[tj] + b;
+                    y[2 * tj + 1] = e1[tj] - e2[tj] - e3[tj] + b;
+                }
+            if (w % 2) { /* an odd width's last tile has one column */
+                const float v = e0[pairs] + e1[pairs] + e2[pairs] + b;
+                y[w - 1] = accumulate ? y[w - 1] + v : v;
+            }
+        }
+    }
+}
+
+/* Images [n0, n0 + nb): transform them, 16 GEMMs with the packed U, transform back. Inside a
+ * parallel region everything runs on this thread; otherwise the transforms split channels over
+ * threads and the GEMMs are parallel. */
+static rc_status winograd_chunk(float *out, const float *inp, const float *panels, size_t per_xi,
+                                const float *u, const float *bias, const wino_shape *ws, int64_t n0,
+                                int64_t nb, int accumulate) {
+    const int64_t tiles = ws->th * ws->tw, T = nb * tiles, hw = ws->h * ws->w;
+    float *v = rc_workspace(RC_WS_COL, (size_t)(XI * ws->cin * T));
+    float *m = rc_workspace(RC_WS_OUT, (size_t)(XI * ws->cout * T));
+    if (!v || !m) return RC_ERR_NOMEM;
+    const int split = !omp_in_parallel() && omp_get_max_threads() > 1;
+    rc_status status = RC_OK;
+    for (int64_t i = 0; i < nb; i++) {
+        const float *img = inp + (n0 + i) * ws->cin * hw;
+#pragma omp parallel for schedule(static) if (split)
+        for (int64_t c = 0; c < ws->cin; c++) {
+            float *scratch = rc_workspace(RC_WS_WINOGRAD_PAD, (size_t)scratch_floats(ws));
+            if (!scratch) {
+#pragma omp atomic write
+                status = RC_ERR_NOMEM;
+                continue;
+            }
+            input_transform_channel(v, T, i * tiles, img, c, ws, scratch);
+        }
+    }
+    if (status != RC_OK) return status;
+    for (int xi = 0; xi < XI; xi++) {
+        rc_status st = rc_sgemm_prepacked(panels + xi * per_xi, 0, 0, ws->cout, T, ws->cin, 1.0f,
+                                          u + xi * ws->cout * ws->cin, ws->cin, v + xi * ws->cin * T,
+                                          T, 0.0f, m + xi * ws->cout * T, T, NULL, RC_GEMM_NO_BIAS);
+        if (st != RC_OK) return st;
+    }
+    for (int64_t i = 0; i < nb; i++) {
+        float *img_out = out + (n0 + i) * ws->cout * hw;
+#pragma omp parallel for schedule(static) if (split)
+        for (int64_t o = 0; o < ws->cout; o++) {
+            float *scratch = rc_workspace(RC_WS_WINOGRAD_PAD, (size_t)scratch_floats(ws));
+            if (!scratch) {
+#pragma omp atomic write
+                status = RC_ERR_NOMEM;
+                continue;
+            }
+            output_transform_channel(img_out, m, T, i * tiles, bias, o, ws, accumulate, scratch);
+        }
+    }
+    return status;
+}
+
+rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, const float *bias,
+                             const rc_conv2d_shape *s, int data_grad, int accumulate) {
+    if (!rc_conv2d_winograd_applies(s) || (data_grad && bias)) return RC_ERR_ARGUMENT;
+    const wino_shape ws = {s->n, data_grad ? s->k : s->c, data_grad ? s->c : s->k, s->h, s->w,
+                           (s->h + 1) / 2, (s->w + 1) / 2};
+    if (ws.n == 0) return RC_OK;
+    const int64_t plane_u = ws.cout * ws.cin;
+    const size_t per_xi = rc_sgemm_packed_a_floats(ws.cout, ws.cin);
+    float *u = rc_workspace(RC_WS_WINOGRAD_U, (size_t)(XI * plane_u));
+    float *panels = rc_workspace(RC_WS_PACKED_WEIGHT, per_xi * XI);
+    if (!u || !panels) return RC_ERR_NOMEM;
+    weight_transform(u, weight, &ws, s->c, data_grad);
+    for (int xi = 0; xi < XI; xi++)
+        rc_sgemm_pack_a_all(panels + xi * per_xi, 0, ws.cout, ws.cin, 1.0f, u + xi * plane_u, ws.cin);
+
+    /* Chunks of whole images, as many as keep each at TARGET_TILES, in whole rounds of the
+     * threads (32 images of 14x14: 2 chunks of 16, not 11 + 11 + 10 with one thread idle for
+     * the last); threads take chunks, each running its GEMMs serially. */
+    const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    const int64_t tiles = ws.th * ws.tw, min_images = (TARGET_TILES + tiles - 1) / tiles;
+    int64_t chunks = ws.n / min_images;
+    if (chunks < threads) chunks = threads;
+    chunks = chunks / threads * threads;
+    const int64_t per_chunk = (ws.n + chunks - 1) / chunks;
+    rc_status status = RC_OK;
+    if (threads > 1 && ws.n >= threads) {
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int64_t n0 = 0; n0 < ws.n; n0 += per_chunk) {
+            const int64_t nb = ws.n - n0 < per_chunk ? ws.n - n0 : per_chunk;
+            rc_status st = winograd_chunk(out, inp, panels, per_xi, u, bias, &ws, n0, nb, accumulate);
+            if (st != RC_OK) {
+#pragma omp atomic write
+                status = st;
+            }
+        }
+        return status;
+    }
+    for (int64_t n0 = 0; n0 < ws.n && status == RC_OK; n0 += per_chunk) {
+        const int64_t nb = ws.n - n0 < per_chunk ? ws.n - n0 : per_chunk;
+        status = winograd_chunk(out, inp, panels, per_xi, u, bias, &ws, n0, nb, accumulate);
+    }
+    return status;
+}

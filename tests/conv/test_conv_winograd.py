@@ -1,0 +1,148 @@
+"""The Winograd F(2x2, 3x3) path of 3x3 stride-1 pad-1 convolutions (csrc/nn/conv_winograd.c):
+forward, input gradient and weight gradient against torch in float64, and against resnetc's own
+im2col path with Winograd turned off.
+
+Tolerances: 2e-5 * max |torch| as in test_conv2d.py (observed ~3e-7); the two resnetc paths,
+both float32, agree within 4e-6 * max |result|.
+"""
+import numpy as np
+import pytest
+import torch
+
+import resnetc
+import resnetc.nn.functional as F
+from resnetc import Tensor, _C
+
+RTOL = 2e-5
+PATHS_RTOL = 4e-6
+
+# (N, C, K, H, W, bias): even and odd sizes (an odd size's last tile row or column is half
+# outside the map), 1x1 and 2x3 maps (a single tile), C != K both ways, a batch of one (the
+# GEMMs then run threaded, the transforms split channels), and batches that give each thread
+# several chunks of images.
+SHAPES = [
+    (2, 16, 16, 7, 7, True),
+    (3, 32, 48, 8, 9, False),
+    (1, 64, 64, 14, 14, True),
+    (5, 16, 32, 5, 6, True),
+    (2, 20, 24, 1, 1, False),
+    (2, 16, 16, 2, 3, True),
+    (24, 16, 16, 7, 7, True),
+    (4, 48, 16, 13, 11, False),
+]
+
+
+def ids(shape):
+    n, c, k, h, w, bias = shape
+    return f"n{n}_c{c}_k{k}_{h}x{w}{'_bias' if bias else ''}"
+
+
+def rel_err(ours, ref):
+    return np.abs(ours - ref).max() / np.abs(ref).max()
+
+
+def ours(x, w, b, grad):
+    xs, ws = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    bs = Tensor(b, requires_grad=True) if b is not None else None
+    y = F.conv2d(xs, ws, bs, 1, 1)
+    y.backward(grad)
+    return y.array, xs.grad.array, ws.grad.array
+
+
+def operands(rng, n, c, k, h, w, bias):
+    x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+    wt = (rng.standard_normal((k, c, 3, 3)) / np.sqrt(9 * c)).astype(np.float32)
+    b = rng.standard_normal(k).astype(np.float32) if bias else None
+    grad = rng.standard_normal((n, k, h, w)).astype(np.float32)
+    return x, wt, b, grad
+
+
+def with_threads(threads, fn, *args):
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(threads)
+    try:
+        return fn(*args)
+    finally:
+        resnetc.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape", SHAPES, ids=ids)
+def test_winograd_matches_torch(isa, rng, threads, shape):
+    x, w, b, grad = operands(rng, *shape)
+    y, dx, dw = with_threads(threads, ours, x, w, b, grad)
+
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b, dtype=torch.float64) if b is not None else None
+    yt = torch.nn.functional.conv2d(xt, wt, bt, 1, 1)
+    yt.backward(torch.tensor(grad, dtype=torch.float64))
+    assert rel_err(y, yt.detach().numpy()) <= RTOL
+    assert rel_err(dx, xt.grad.numpy()) <= RTOL
+    assert rel_err(dw, wt.grad.numpy()) <= RTOL
+
+
+@pytest.mark.parametrize("shape", SHAPES[:4], ids=ids)
+def test_winograd_agrees_with_im2col_and_takes_its_own_path(rng, shape):
+    x, w, b, grad = operands(rng, *shape)
+    fast = ours(x, w, b, grad)
+    previous = _C._conv_winograd(False)
+    try:
+        slow = ours(x, w, b, grad)
+    finally:
+        _C._conv_winograd(previous)
+    for a, r in zip(fast, slow):
+        assert rel_err(a, r) <= PATHS_RTOL
+    # Different roundings: the output and input gradient really went through another path.
+    assert not np.array_equal(fast[0], slow[0])
+    assert not np.array_equal(fast[1], slow[1])
+
+
+def test_winograd_leaves_other_convolutions_alone(rng):
+    # 15 input channels (below the threshold), a stride, groups, dilation: all keep im2col, so
+    # turning Winograd off changes no bit.
+    x = rng.standard_normal((2, 16, 9, 9)).astype(np.float32)
+    cases = [(x[:, :15], rng.standard_normal((16, 15, 3, 3)), dict(padding=1)),
+             (x, rng.standard_normal((16, 16, 3, 3)), dict(stride=2, padding=1)),
+             (x, rng.standard_normal((16, 8, 3, 3)), dict(padding=1, groups=2)),
+             (x, rng.standard_normal((16, 16, 3, 3)), dict(padding=2, dilation=2))]
+    for inp, w, kw in cases:
+        w = w.astype(np.float32)
+        on = F.conv2d(np.ascontiguousarray(inp), w, **kw).array
+        previous = _C._conv_winograd(False)
+        try:
+            off = F.conv2d(np.ascontiguousarray(inp), w, **kw).array
+        finally:
+            _C._conv_winograd(previous)
+        assert np.array_equal(on, off), kw
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_winograd_input_gradient_accumulates_or_overwrites(rng, overwrite):
+    # The C contracts of backward-data: += into grad_input, or = without reading it (NaNs in it
+    # must not leak through).
+    x, w, _, grad = operands(rng, 3, 16, 24, 6, 7, False)
+    start = np.full(x.shape, np.nan if overwrite else 0.5, np.float32)
+    dx = start.copy()
+    _C._conv2d_backward_data_into(dx, grad, w, (1, 1), (1, 1), (1, 1), 1, overwrite)
+    ref = torch.nn.grad.conv2d_input(x.shape, torch.tensor(w, dtype=torch.float64),
+                                     torch.tensor(grad, dtype=torch.float64), 1, 1).numpy()
+    if not overwrite:
+        ref = ref + 0.5
+    assert rel_err(dx, ref) <= RTOL
+
+
+def test_winograd_with_avx512_geometry(rng):
+    # The 16 GEMMs through the driver with the 14 x 32 tile (a portable kernel), two threads.
+    x, w, b, grad = operands(rng, 4, 16, 40, 9, 8, True)
+    _C._sgemm_force_config("generic_14x32")
+    try:
+        y, dx, dw = with_threads(2, ours, x, w, b, grad)
+    finally:
+        _C._sgemm_force_config(None)
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    yt = torch.nn.functional.conv2d(xt, torch.tensor(w, dtype=torch.float64), torch.tensor(b, dtype=torch.float64),
+                                    1, 1)
+    yt.backward(torch.tensor(grad, dtype=torch.float64))
+    assert rel_err(y, yt.detach().numpy()) <= RTOL
+    assert rel_err(dx, xt.grad.numpy()) <= RTOL
