@@ -471,7 +471,9 @@ rc_status rc_conv2d_backward_weight(float *dweight, float *dbias, const float *d
     const int64_t ohw = s->oh * s->ow;
     const int64_t wsize = s->k * (s->c / s->groups) * s->kh * s->kw;
     rc_status status = RC_OK;
-    if (!images_in_parallel(s->n)) {
+    if (rc_conv2d_winograd_applies(s)) {
+        status = rc_conv2d_winograd_backward_weight(dweight, dout, inp, s);
+    } else if (!images_in_parallel(s->n)) {
         status = weight_grad_images(dweight, dout, inp, s, 0, s->n);
     } else {
         /* Each thread sums its images into a private buffer (thread 0 straight into dweight),

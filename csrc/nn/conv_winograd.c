@@ -1,6 +1,7 @@
 #include "nn/conv_winograd.h"
 
 #include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gemm/gemm.h"
@@ -180,31 +181,99 @@ static void output_transform_channel(float *out, const float *m, int64_t T, int6
     }
 }
 
-/* Images [n0, n0 + nb): transform them, 16 GEMMs with the packed U, transform back. Inside a
- * parallel region everything runs on this thread; otherwise the transforms split channels over
- * threads and the GEMMs are parallel. */
-static rc_status winograd_chunk(float *out, const float *inp, const float *panels, size_t per_xi,
-                                const float *u, const float *bias, const wino_shape *ws, int64_t n0,
-                                int64_t nb, int accumulate) {
-    const int64_t tiles = ws->th * ws->tw, T = nb * tiles, hw = ws->h * ws->w;
-    float *v = rc_workspace(RC_WS_COL, (size_t)(XI * ws->cin * T));
-    float *m = rc_workspace(RC_WS_OUT, (size_t)(XI * ws->cout * T));
-    if (!v || !m) return RC_ERR_NOMEM;
+/* dm[xi][o][t0 + ti*tw + tj] = (A y A^T)[xi] for the 2x2 block y of dout at rows 2ti.., columns
+ * 2tj.. of channel o (zero outside the map), A = [1 0; 1 1; 1 -1; 0 -1]: the adjoint of the
+ * output transform, so the gradient of the 16 GEMM outputs. The block's columns are split
+ * into even and odd first, as in the input transform.
+ * dm is (16, cout, T); dy is (cout, h, w), one image */
+static void output_adjoint_channel(float *dm, int64_t T, int64_t t0, const float *dy, int64_t o,
+                                   const wino_shape *ws, float *scratch) {
+    const int64_t h = ws->h, w = ws->w, tw = ws->tw, plane = ws->cout * T, pairs = w / 2;
+    float *even[2] = {scratch, scratch + tw}, *odd[2] = {scratch + 2 * tw, scratch + 3 * tw};
+    const float *src = dy + o * h * w;
+    for (int64_t ti = 0; ti < ws->th; ti++) {
+        for (int r = 0; r < 2; r++) {
+            float *restrict e = even[r], *restrict d = odd[r];
+            if (2 * ti + r >= h) {
+                memset(e, 0, (size_t)tw * sizeof(float));
+                memset(d, 0, (size_t)tw * sizeof(float));
+                continue;
+            }
+            const float *restrict row = src + (2 * ti + r) * w;
+#pragma GCC ivdep
+            for (int64_t tj = 0; tj < pairs; tj++) {
+                e[tj] = row[2 * tj];
+                d[tj] = row[2 * tj + 1];
+            }
+            if (w % 2) {
+                e[pairs] = row[w - 1];
+                d[pairs] = 0.0f;
+            }
+        }
+        float *dst[XI];
+        for (int xi = 0; xi < XI; xi++) dst[xi] = dm + xi * plane + o * T + t0 + ti * tw;
+        const float *e0 = even[0], *o0 = odd[0], *e1 = even[1], *o1 = odd[1];
+        for (int b = 0; b < 4; b++) {
+            float *restrict d0 = dst[b], *restrict d1 = dst[4 + b], *restrict d2 = dst[8 + b];
+            float *restrict d3 = dst[12 + b];
+#pragma GCC ivdep
+            for (int64_t tj = 0; tj < tw; tj++) {
+                /* Row r of the block along its columns: A's row b times (y[r][0], y[r][1]). */
+                const float w0 = b == 0 ? e0[tj] : b == 1 ? e0[tj] + o0[tj] : b == 2 ? e0[tj] - o0[tj] : -o0[tj];
+                const float w1 = b == 0 ? e1[tj] : b == 1 ? e1[tj] + o1[tj] : b == 2 ? e1[tj] - o1[tj] : -o1[tj];
+                d0[tj] = w0;
+                d1[tj] = w0 + w1;
+                d2[tj] = w0 - w1;
+                d3[tj] = -w1;
+            }
+        }
+    }
+}
+
+enum { INPUT_TRANSFORM, OUTPUT_TRANSFORM, OUTPUT_ADJOINT };
+
+/* One of the transforms over images [n0, n0 + nb), tile t0 of image i at i * th * tw: input
+ * planes (cin of them) into tiles, tiles into output planes (cout), or output gradient planes
+ * (cout) into tiles. Outside a parallel region the channels are split over threads. */
+static rc_status transform_images(int kind, float *tiles, int64_t T, float *out, const float *in,
+                                  const float *bias, int accumulate, const wino_shape *ws,
+                                  int64_t n0, int64_t nb) {
+    const int64_t per_image = ws->th * ws->tw, hw = ws->h * ws->w;
+    const int64_t channels = kind == INPUT_TRANSFORM ? ws->cin : ws->cout;
     const int split = !omp_in_parallel() && omp_get_max_threads() > 1;
     rc_status status = RC_OK;
     for (int64_t i = 0; i < nb; i++) {
-        const float *img = inp + (n0 + i) * ws->cin * hw;
+        const int64_t image = (n0 + i) * channels * hw, t0 = i * per_image;
 #pragma omp parallel for schedule(static) if (split)
-        for (int64_t c = 0; c < ws->cin; c++) {
+        for (int64_t c = 0; c < channels; c++) {
             float *scratch = rc_workspace(RC_WS_WINOGRAD_PAD, (size_t)scratch_floats(ws));
             if (!scratch) {
 #pragma omp atomic write
                 status = RC_ERR_NOMEM;
                 continue;
             }
-            input_transform_channel(v, T, i * tiles, img, c, ws, scratch);
+            if (kind == INPUT_TRANSFORM)
+                input_transform_channel(tiles, T, t0, in + image, c, ws, scratch);
+            else if (kind == OUTPUT_TRANSFORM)
+                output_transform_channel(out + image, tiles, T, t0, bias, c, ws, accumulate, scratch);
+            else
+                output_adjoint_channel(tiles, T, t0, in + image, c, ws, scratch);
         }
     }
+    return status;
+}
+
+/* Images [n0, n0 + nb): transform them, 16 GEMMs with the packed U, transform back. Inside a
+ * parallel region everything runs on this thread; otherwise the transforms split channels over
+ * threads and the GEMMs are parallel. */
+static rc_status winograd_chunk(float *out, const float *inp, const float *panels, size_t per_xi,
+                                const float *u, const float *bias, const wino_shape *ws, int64_t n0,
+                                int64_t nb, int accumulate) {
+    const int64_t T = nb * ws->th * ws->tw;
+    float *v = rc_workspace(RC_WS_COL, (size_t)(XI * ws->cin * T));
+    float *m = rc_workspace(RC_WS_OUT, (size_t)(XI * ws->cout * T));
+    if (!v || !m) return RC_ERR_NOMEM;
+    rc_status status = transform_images(INPUT_TRANSFORM, v, T, NULL, inp, NULL, 0, ws, n0, nb);
     if (status != RC_OK) return status;
     for (int xi = 0; xi < XI; xi++) {
         rc_status st = rc_sgemm_prepacked(panels + xi * per_xi, 0, 0, ws->cout, T, ws->cin, 1.0f,
@@ -212,20 +281,17 @@ static rc_status winograd_chunk(float *out, const float *inp, const float *panel
                                           T, 0.0f, m + xi * ws->cout * T, T, NULL, RC_GEMM_NO_BIAS);
         if (st != RC_OK) return st;
     }
-    for (int64_t i = 0; i < nb; i++) {
-        float *img_out = out + (n0 + i) * ws->cout * hw;
-#pragma omp parallel for schedule(static) if (split)
-        for (int64_t o = 0; o < ws->cout; o++) {
-            float *scratch = rc_workspace(RC_WS_WINOGRAD_PAD, (size_t)scratch_floats(ws));
-            if (!scratch) {
-#pragma omp atomic write
-                status = RC_ERR_NOMEM;
-                continue;
-            }
-            output_transform_channel(img_out, m, T, i * tiles, bias, o, ws, accumulate, scratch);
-        }
-    }
-    return status;
+    return transform_images(OUTPUT_TRANSFORM, m, T, out, NULL, bias, accumulate, ws, n0, nb);
+}
+
+/* Images per chunk: as few as keep each chunk at TARGET_TILES, in whole rounds of the threads
+ * (32 images of 14x14: 2 chunks of 16, not 11 + 11 + 10 with one thread idle for the last). */
+static int64_t images_per_chunk(const wino_shape *ws, int threads) {
+    const int64_t tiles = ws->th * ws->tw, min_images = (TARGET_TILES + tiles - 1) / tiles;
+    int64_t chunks = ws->n / min_images;
+    if (chunks < threads) chunks = threads;
+    chunks = chunks / threads * threads;
+    return (ws->n + chunks - 1) / chunks;
 }
 
 rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, const float *bias,
@@ -243,15 +309,9 @@ rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, 
     for (int xi = 0; xi < XI; xi++)
         rc_sgemm_pack_a_all(panels + xi * per_xi, 0, ws.cout, ws.cin, 1.0f, u + xi * plane_u, ws.cin);
 
-    /* Chunks of whole images, as many as keep each at TARGET_TILES, in whole rounds of the
-     * threads (32 images of 14x14: 2 chunks of 16, not 11 + 11 + 10 with one thread idle for
-     * the last); threads take chunks, each running its GEMMs serially. */
+    /* Threads take chunks of images, each running its GEMMs serially. */
     const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-    const int64_t tiles = ws.th * ws.tw, min_images = (TARGET_TILES + tiles - 1) / tiles;
-    int64_t chunks = ws.n / min_images;
-    if (chunks < threads) chunks = threads;
-    chunks = chunks / threads * threads;
-    const int64_t per_chunk = (ws.n + chunks - 1) / chunks;
+    const int64_t per_chunk = images_per_chunk(&ws, threads);
     rc_status status = RC_OK;
     if (threads > 1 && ws.n >= threads) {
 #pragma omp parallel for schedule(dynamic, 1)
@@ -269,5 +329,84 @@ rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, 
         const int64_t nb = ws.n - n0 < per_chunk ? ws.n - n0 : per_chunk;
         status = winograd_chunk(out, inp, panels, per_xi, u, bias, &ws, n0, nb, accumulate);
     }
+    return status;
+}
+
+/* dG = G^T dU G for the 4x4 gradient dU of one transformed filter, added to the 3x3 dg. */
+static void weight_adjoint(float *dg, const float *du, int64_t plane) {
+    float h[4][3];
+    for (int a = 0; a < 4; a++) {
+        const float u0 = du[(a * 4) * plane], u1 = du[(a * 4 + 1) * plane];
+        const float u2 = du[(a * 4 + 2) * plane], u3 = du[(a * 4 + 3) * plane];
+        h[a][0] = u0 + 0.5f * (u1 + u2);
+        h[a][1] = 0.5f * (u1 - u2);
+        h[a][2] = 0.5f * (u1 + u2) + u3;
+    }
+    for (int q = 0; q < 3; q++) {
+        dg[q] += h[0][q] + 0.5f * (h[1][q] + h[2][q]);
+        dg[3 + q] += 0.5f * (h[1][q] - h[2][q]);
+        dg[6 + q] += 0.5f * (h[1][q] + h[2][q]) + h[3][q];
+    }
+}
+
+/* du[xi] (cout, cin) (+)= dM[xi] @ V[xi]^T over the tiles of images [n0, n0 + nb). */
+static rc_status weight_grad_chunk(float *du, const float *dout, const float *inp,
+                                   const wino_shape *ws, int64_t n0, int64_t nb, int first) {
+    const int64_t T = nb * ws->th * ws->tw;
+    float *v = rc_workspace(RC_WS_COL, (size_t)(XI * ws->cin * T));
+    float *dm = rc_workspace(RC_WS_OUT, (size_t)(XI * ws->cout * T));
+    if (!v || !dm) return RC_ERR_NOMEM;
+    rc_status status = transform_images(INPUT_TRANSFORM, v, T, NULL, inp, NULL, 0, ws, n0, nb);
+    if (status == RC_OK) status = transform_images(OUTPUT_ADJOINT, dm, T, NULL, dout, NULL, 0, ws, n0, nb);
+    for (int xi = 0; xi < XI && status == RC_OK; xi++)
+        status = rc_sgemm(0, 1, ws->cout, ws->cin, T, 1.0f, dm + xi * ws->cout * T, T, v + xi * ws->cin * T,
+                          T, first ? 0.0f : 1.0f, du + xi * ws->cout * ws->cin, ws->cin, NULL, RC_GEMM_NO_BIAS);
+    return status;
+}
+
+rc_status rc_conv2d_winograd_backward_weight(float *dweight, const float *dout, const float *inp,
+                                             const rc_conv2d_shape *s) {
+    if (!rc_conv2d_winograd_applies(s)) return RC_ERR_ARGUMENT;
+    const wino_shape ws = {s->n, s->c, s->k, s->h, s->w, (s->h + 1) / 2, (s->w + 1) / 2};
+    if (ws.n == 0) return RC_OK;
+    const int64_t plane = ws.cout * ws.cin;
+    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (ws.n < threads) threads = 1;
+    const int64_t per_chunk = images_per_chunk(&ws, threads);
+    const int64_t chunks = (ws.n + per_chunk - 1) / per_chunk;
+    /* Chunk q goes to thread q % threads, each summing into its own dU; the dUs are then added
+     * in thread order: the same sums whatever the timing. */
+    float **partial = calloc((size_t)threads, sizeof(float *));
+    if (!partial) return RC_ERR_NOMEM;
+    rc_status status = RC_OK;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *du = rc_workspace(RC_WS_ACCUM, (size_t)(XI * plane));
+        partial[t] = du;
+        rc_status st = du ? RC_OK : RC_ERR_NOMEM;
+        int first = 1;
+        for (int64_t q = t; q < chunks && st == RC_OK; q += nt, first = 0) {
+            const int64_t n0 = q * per_chunk, nb = ws.n - n0 < per_chunk ? ws.n - n0 : per_chunk;
+            st = weight_grad_chunk(du, dout, inp, &ws, n0, nb, first);
+        }
+        if (st == RC_OK && first) memset(du, 0, (size_t)(XI * plane) * sizeof(float));
+        if (st != RC_OK) {
+#pragma omp atomic write
+            status = st;
+        }
+#pragma omp barrier
+        if (status == RC_OK) {
+            const int64_t lo = XI * plane * t / nt, hi = XI * plane * (t + 1) / nt;
+            for (int u = 1; u < nt; u++)
+                for (int64_t i = lo; i < hi; i++) partial[0][i] += partial[u][i];
+        }
+#pragma omp barrier
+        if (status == RC_OK) {
+#pragma omp for schedule(static)
+            for (int64_t i = 0; i < plane; i++) weight_adjoint(dweight + i * 9, partial[0] + i, plane);
+        }
+    }
+    free(partial);
     return status;
 }

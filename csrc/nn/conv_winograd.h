@@ -32,4 +32,10 @@ int rc_conv2d_winograd_set_enabled(int enabled);
 rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, const float *bias,
                              const rc_conv2d_shape *s, int data_grad, int accumulate);
 
+/* dweight (K, C, 3, 3) += the gradient of the forward's weight, for dout (N, K, H, W) and inp
+ * (N, C, H, W): dU[xi] = sum over tiles of dM[xi] V[xi]^T, with dM the adjoint of the output
+ * transform applied to dout, then dweight += G^T dU G. (The bias gradient is the caller's.) */
+rc_status rc_conv2d_winograd_backward_weight(float *dweight, const float *dout, const float *inp,
+                                             const rc_conv2d_shape *s);
+
 #endif

@@ -1,6 +1,6 @@
 """The Winograd F(2x2, 3x3) path of 3x3 stride-1 pad-1 convolutions (csrc/nn/conv_winograd.c):
-forward, input gradient and weight gradient against torch in float64, and against resnetc's own
-im2col path with Winograd turned off.
+forward, input gradient and weight gradient (all three through Winograd) against torch in
+float64, and against resnetc's own im2col path with Winograd turned off.
 
 Tolerances: 2e-5 * max |torch| as in test_conv2d.py (observed ~3e-7); the two resnetc paths,
 both float32, agree within 4e-6 * max |result|.
@@ -96,6 +96,17 @@ def test_winograd_agrees_with_im2col_and_takes_its_own_path(rng, shape):
     # Different roundings: the output and input gradient really went through another path.
     assert not np.array_equal(fast[0], slow[0])
     assert not np.array_equal(fast[1], slow[1])
+    assert not np.array_equal(fast[2], slow[2])
+
+
+@pytest.mark.parametrize("batch", [6, 24])
+def test_winograd_weight_gradient_is_reproducible(rng, batch):
+    # Each thread sums a fixed set of chunks and the sums are added in thread order, so repeated
+    # runs give the same bits (batch 24 of 7x7: several chunks per thread).
+    x, w, b, grad = operands(rng, batch, 16, 24, 7, 7, False)
+    first = with_threads(2, ours, x, w, b, grad)[2]
+    for _ in range(3):
+        assert np.array_equal(with_threads(2, ours, x, w, b, grad)[2], first)
 
 
 def test_winograd_leaves_other_convolutions_alone(rng):
