@@ -11,8 +11,14 @@
 enum { XI = 16, TARGET_TILES = 512 };
 
 /* Below this many channels on either side the transforms, linear in the data, weigh too much
- * against GEMMs with a short side (ResNet's narrowest 3x3 layers have 64). */
+ * against GEMMs with a short side (at 16 channels they still win: 1.08-1.25x on 8x8 to 32x32
+ * maps, forward and backward). */
 enum { MIN_CHANNELS = 16 };
+
+/* A chunk holds whole images, so one image's transformed tiles (16 per tile and channel) must
+ * stay reasonable: past 64 MiB per buffer (64 channels of a 448x448 map) the convolution keeps
+ * im2col, which unfolds a slab of rows at a time. */
+#define MAX_IMAGE_TILE_FLOATS ((int64_t)1 << 24)
 
 typedef struct {
     int64_t n, cin, cout; /* the convolution computed: cin channels in, cout out */
@@ -31,7 +37,8 @@ int rc_conv2d_winograd_set_enabled(int on) {
 int rc_conv2d_winograd_applies(const rc_conv2d_shape *s) {
     return enabled && s->kh == 3 && s->kw == 3 && s->stride_h == 1 && s->stride_w == 1 &&
            s->dilation_h == 1 && s->dilation_w == 1 && s->pad_h == 1 && s->pad_w == 1 &&
-           s->groups == 1 && s->c >= MIN_CHANNELS && s->k >= MIN_CHANNELS;
+           s->groups == 1 && s->c >= MIN_CHANNELS && s->k >= MIN_CHANNELS &&
+           (s->h + 1) / 2 * ((s->w + 1) / 2) * XI * (s->c > s->k ? s->c : s->k) <= MAX_IMAGE_TILE_FLOATS;
 }
 
 /* u[xi][o][i] = (G g G^T)[xi] for the filter g from input channel i to output channel o, with
@@ -306,6 +313,7 @@ rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, 
     float *panels = rc_workspace(RC_WS_PACKED_WEIGHT, per_xi * XI);
     if (!u || !panels) return RC_ERR_NOMEM;
     weight_transform(u, weight, &ws, s->c, data_grad);
+#pragma omp parallel for schedule(static) if (!omp_in_parallel() && plane_u > 4096)
     for (int xi = 0; xi < XI; xi++)
         rc_sgemm_pack_a_all(panels + xi * per_xi, 0, ws.cout, ws.cin, 1.0f, u + xi * plane_u, ws.cin);
 

@@ -110,13 +110,16 @@ def test_winograd_weight_gradient_is_reproducible(rng, batch):
 
 
 def test_winograd_leaves_other_convolutions_alone(rng):
-    # 15 input channels (below the threshold), a stride, groups, dilation: all keep im2col, so
-    # turning Winograd off changes no bit.
+    # 15 input channels (below the threshold), a stride, groups, dilation, a huge map: all keep
+    # im2col, so turning Winograd off changes no bit.
     x = rng.standard_normal((2, 16, 9, 9)).astype(np.float32)
     cases = [(x[:, :15], rng.standard_normal((16, 15, 3, 3)), dict(padding=1)),
              (x, rng.standard_normal((16, 16, 3, 3)), dict(stride=2, padding=1)),
              (x, rng.standard_normal((16, 8, 3, 3)), dict(padding=1, groups=2)),
              (x, rng.standard_normal((16, 16, 3, 3)), dict(padding=2, dilation=2))]
+    # A map whose tiles would outgrow a chunk buffer (16 x 16 channels x 260 x 260 tiles > 2^24).
+    big = rng.standard_normal((1, 16, 520, 520)).astype(np.float32)
+    cases.append((big, rng.standard_normal((16, 16, 3, 3)), dict(padding=1)))
     for inp, w, kw in cases:
         w = w.astype(np.float32)
         on = F.conv2d(np.ascontiguousarray(inp), w, **kw).array
