@@ -6,8 +6,8 @@
  *   backward-data    dcol_g  = W_g^T @ dout_g ; dinp += col2im(dcol)   (or dinp = ..., _overwrite)
  *   backward-weight  dW_g   += dout_g @ col_g^T ; dbias += sum over (n, oh, ow) of dout
  * A 1x1, stride-1, unpadded convolution skips im2col: the image itself is col. A 3x3, stride-1,
- * pad-1 one (most of ResNet's) takes Winograd's F(2x2, 3x3) in forward and backward-data
- * instead (conv_winograd.h): 16 GEMMs with 2.25x fewer flops. Depthwise
+ * pad-1 one (most of ResNet's) takes Winograd's F(2x2, 3x3) in forward, backward-data and
+ * backward-weight instead (conv_winograd.h): 16 GEMMs with 2.25x fewer flops. Depthwise
  * convolutions (groups == C) skip the GEMM in forward and backward-data (conv_depthwise.c).
  * Small feature maps are unfolded a chunk of images at a time, side by side, so the GEMM's N
  * stays >= 512 (a 7x7 map alone would give N = 49); with threads taking images, a chunk's

@@ -15,9 +15,9 @@ enum { XI = 16, TARGET_TILES = 512 };
  * maps, forward and backward). */
 enum { MIN_CHANNELS = 16 };
 
-/* A chunk holds whole images, so one image's transformed tiles (16 per tile and channel) must
- * stay reasonable: past 64 MiB per buffer (64 channels of a 448x448 map) the convolution keeps
- * im2col, which unfolds a slab of rows at a time. */
+/* A chunk holds whole images (one, on maps this large), so one image's transformed tiles (16
+ * per tile and channel) must stay reasonable: past 64 MiB (64 channels of a 256x256 map) the
+ * convolution keeps im2col, which unfolds a slab of rows at a time. */
 #define MAX_IMAGE_TILE_FLOATS ((int64_t)1 << 24)
 
 typedef struct {
@@ -270,9 +270,9 @@ static rc_status transform_images(int kind, float *tiles, int64_t T, float *out,
     return status;
 }
 
-/* Images [n0, n0 + nb): transform them, 16 GEMMs with the packed U, transform back. Inside a
- * parallel region everything runs on this thread; otherwise the transforms split channels over
- * threads and the GEMMs are parallel. */
+/* Images [n0, n0 + nb): transform them, 16 GEMMs with U (packed, unless panels is NULL),
+ * transform back. Inside a parallel region everything runs on this thread; otherwise the
+ * transforms split channels over threads and the GEMMs are threaded. */
 static rc_status winograd_chunk(float *out, const float *inp, const float *panels, size_t per_xi,
                                 const float *u, const float *bias, const wino_shape *ws, int64_t n0,
                                 int64_t nb, int accumulate) {
@@ -283,21 +283,25 @@ static rc_status winograd_chunk(float *out, const float *inp, const float *panel
     rc_status status = transform_images(INPUT_TRANSFORM, v, T, NULL, inp, NULL, 0, ws, n0, nb);
     if (status != RC_OK) return status;
     for (int xi = 0; xi < XI; xi++) {
-        rc_status st = rc_sgemm_prepacked(panels + xi * per_xi, 0, 0, ws->cout, T, ws->cin, 1.0f,
-                                          u + xi * ws->cout * ws->cin, ws->cin, v + xi * ws->cin * T,
-                                          T, 0.0f, m + xi * ws->cout * T, T, NULL, RC_GEMM_NO_BIAS);
+        const float *a = u + xi * ws->cout * ws->cin, *b = v + xi * ws->cin * T;
+        float *c = m + xi * ws->cout * T;
+        rc_status st = panels ? rc_sgemm_prepacked(panels + xi * per_xi, 0, 0, ws->cout, T, ws->cin, 1.0f,
+                                                   a, ws->cin, b, T, 0.0f, c, T, NULL, RC_GEMM_NO_BIAS)
+                              : rc_sgemm(0, 0, ws->cout, T, ws->cin, 1.0f, a, ws->cin, b, T, 0.0f, c, T,
+                                         NULL, RC_GEMM_NO_BIAS);
         if (st != RC_OK) return st;
     }
     return transform_images(OUTPUT_TRANSFORM, m, T, out, NULL, bias, accumulate, ws, n0, nb);
 }
 
-/* Images per chunk: as few as keep each chunk at TARGET_TILES, in whole rounds of the threads
- * (32 images of 14x14: 2 chunks of 16, not 11 + 11 + 10 with one thread idle for the last). */
+/* Images per chunk: about as many as make TARGET_TILES, the chunks then evened out to whole
+ * rounds of the threads where there are enough images (32 images of 14x14: 4 chunks of 8, not
+ * 11 + 11 + 10 with one thread idle for the last). */
 static int64_t images_per_chunk(const wino_shape *ws, int threads) {
     const int64_t tiles = ws->th * ws->tw, min_images = (TARGET_TILES + tiles - 1) / tiles;
-    int64_t chunks = ws->n / min_images;
-    if (chunks < threads) chunks = threads;
-    chunks = chunks / threads * threads;
+    int64_t chunks = (ws->n + min_images - 1) / min_images;
+    chunks = (chunks + threads - 1) / threads * threads;
+    if (chunks > ws->n) chunks = ws->n;
     return (ws->n + chunks - 1) / chunks;
 }
 
@@ -308,20 +312,25 @@ rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, 
                            (s->h + 1) / 2, (s->w + 1) / 2};
     if (ws.n == 0) return RC_OK;
     const int64_t plane_u = ws.cout * ws.cin;
-    const size_t per_xi = rc_sgemm_packed_a_floats(ws.cout, ws.cin);
     float *u = rc_workspace(RC_WS_WINOGRAD_U, (size_t)(XI * plane_u));
-    float *panels = rc_workspace(RC_WS_PACKED_WEIGHT, per_xi * XI);
-    if (!u || !panels) return RC_ERR_NOMEM;
+    if (!u) return RC_ERR_NOMEM;
     weight_transform(u, weight, &ws, s->c, data_grad);
-#pragma omp parallel for schedule(static) if (!omp_in_parallel() && plane_u > 4096)
-    for (int xi = 0; xi < XI; xi++)
-        rc_sgemm_pack_a_all(panels + xi * per_xi, 0, ws.cout, ws.cin, 1.0f, u + xi * plane_u, ws.cin);
 
-    /* Threads take chunks of images, each running its GEMMs serially. */
+    /* With at least an image per thread, threads take chunks of images, each running its GEMMs
+     * serially with U packed once for all of them (if the workspace grows; else each GEMM packs
+     * its own). With fewer, chunks run in turn, each GEMM threaded. */
     const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-    const int64_t per_chunk = images_per_chunk(&ws, threads);
+    const int chunks_in_parallel = threads > 1 && ws.n >= threads;
+    const int64_t per_chunk = images_per_chunk(&ws, chunks_in_parallel ? threads : 1);
+    const size_t per_xi = rc_sgemm_packed_a_floats(ws.cout, ws.cin);
+    float *panels = chunks_in_parallel ? rc_workspace(RC_WS_PACKED_WEIGHT, per_xi * XI) : NULL;
+    if (panels) {
+#pragma omp parallel for schedule(static) if (plane_u > 4096)
+        for (int xi = 0; xi < XI; xi++)
+            rc_sgemm_pack_a_all(panels + xi * per_xi, 0, ws.cout, ws.cin, 1.0f, u + xi * plane_u, ws.cin);
+    }
     rc_status status = RC_OK;
-    if (threads > 1 && ws.n >= threads) {
+    if (chunks_in_parallel) {
 #pragma omp parallel for schedule(dynamic, 1)
         for (int64_t n0 = 0; n0 < ws.n; n0 += per_chunk) {
             const int64_t nb = ws.n - n0 < per_chunk ? ws.n - n0 : per_chunk;
@@ -372,33 +381,51 @@ static rc_status weight_grad_chunk(float *du, const float *dout, const float *in
     return status;
 }
 
+/* One thread's share of the weight gradient: chunks t, t + nt, ... summed into du (all zero if
+ * it has none). */
+static rc_status weight_grad_share(float *du, const float *dout, const float *inp,
+                                   const wino_shape *ws, int64_t per_chunk, int t, int nt) {
+    const int64_t chunks = (ws->n + per_chunk - 1) / per_chunk;
+    rc_status status = RC_OK;
+    int first = 1;
+    for (int64_t q = t; q < chunks && status == RC_OK; q += nt, first = 0) {
+        const int64_t n0 = q * per_chunk, nb = ws->n - n0 < per_chunk ? ws->n - n0 : per_chunk;
+        status = weight_grad_chunk(du, dout, inp, ws, n0, nb, first);
+    }
+    if (status == RC_OK && first) memset(du, 0, (size_t)(XI * ws->cout * ws->cin) * sizeof(float));
+    return status;
+}
+
 rc_status rc_conv2d_winograd_backward_weight(float *dweight, const float *dout, const float *inp,
                                              const rc_conv2d_shape *s) {
     if (!rc_conv2d_winograd_applies(s)) return RC_ERR_ARGUMENT;
     const wino_shape ws = {s->n, s->c, s->k, s->h, s->w, (s->h + 1) / 2, (s->w + 1) / 2};
     if (ws.n == 0) return RC_OK;
     const int64_t plane = ws.cout * ws.cin;
-    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-    if (ws.n < threads) threads = 1;
+    const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (threads == 1 || ws.n < threads) {
+        /* Chunks in turn, the transforms and GEMMs threaded (no enclosing team: inside one, even
+         * of a single thread, each GEMM would start threads of its own). */
+        float *du = rc_workspace(RC_WS_ACCUM, (size_t)(XI * plane));
+        if (!du) return RC_ERR_NOMEM;
+        rc_status status = weight_grad_share(du, dout, inp, &ws, images_per_chunk(&ws, 1), 0, 1);
+        if (status != RC_OK) return status;
+#pragma omp parallel for schedule(static) if (!omp_in_parallel() && plane > 4096)
+        for (int64_t i = 0; i < plane; i++) weight_adjoint(dweight + i * 9, du + i, plane);
+        return RC_OK;
+    }
     const int64_t per_chunk = images_per_chunk(&ws, threads);
-    const int64_t chunks = (ws.n + per_chunk - 1) / per_chunk;
     /* Chunk q goes to thread q % threads, each summing into its own dU; the dUs are then added
      * in thread order: the same sums whatever the timing. */
     float **partial = calloc((size_t)threads, sizeof(float *));
     if (!partial) return RC_ERR_NOMEM;
     rc_status status = RC_OK;
-#pragma omp parallel num_threads(threads) if (threads > 1)
+#pragma omp parallel num_threads(threads)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         float *du = rc_workspace(RC_WS_ACCUM, (size_t)(XI * plane));
         partial[t] = du;
-        rc_status st = du ? RC_OK : RC_ERR_NOMEM;
-        int first = 1;
-        for (int64_t q = t; q < chunks && st == RC_OK; q += nt, first = 0) {
-            const int64_t n0 = q * per_chunk, nb = ws.n - n0 < per_chunk ? ws.n - n0 : per_chunk;
-            st = weight_grad_chunk(du, dout, inp, &ws, n0, nb, first);
-        }
-        if (st == RC_OK && first) memset(du, 0, (size_t)(XI * plane) * sizeof(float));
+        rc_status st = du ? weight_grad_share(du, dout, inp, &ws, per_chunk, t, nt) : RC_ERR_NOMEM;
         if (st != RC_OK) {
 #pragma omp atomic write
             status = st;

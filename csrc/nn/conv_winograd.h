@@ -6,9 +6,9 @@
  * with 16 multiplies per 4 outputs where direct convolution spends 36: 2.25x fewer flops,
  * plus transforms linear in the data. Results differ from direct convolution only by float
  * rounding (the transforms add and halve; errors stay within a few ulps of each sum).
- * ResNet's 3x3 convolutions of stride 1 (13 of 16 layers) take this path forward, and their
- * input gradient, a 3x3 stride-1 pad-1 convolution of dout with the filters flipped and C, K
- * swapped, takes it too. */
+ * ResNet's 3x3 convolutions of stride 1 (13 of 16 layers) take this path forward; their input
+ * gradient, a 3x3 stride-1 pad-1 convolution of dout with the filters flipped and C, K swapped,
+ * and their weight gradient (the transposed products, below) take it too. */
 #ifndef RESNETC_NN_CONV_WINOGRAD_H
 #define RESNETC_NN_CONV_WINOGRAD_H
 

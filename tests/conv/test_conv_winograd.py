@@ -93,7 +93,7 @@ def test_winograd_agrees_with_im2col_and_takes_its_own_path(rng, shape):
         _C._conv_winograd(previous)
     for a, r in zip(fast, slow):
         assert rel_err(a, r) <= PATHS_RTOL
-    # Different roundings: the output and input gradient really went through another path.
+    # Different roundings: the output and both gradients really went through another path.
     assert not np.array_equal(fast[0], slow[0])
     assert not np.array_equal(fast[1], slow[1])
     assert not np.array_equal(fast[2], slow[2])
@@ -155,8 +155,31 @@ def test_winograd_with_avx512_geometry(rng):
     finally:
         _C._sgemm_force_config(None)
     xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    yt = torch.nn.functional.conv2d(xt, torch.tensor(w, dtype=torch.float64), torch.tensor(b, dtype=torch.float64),
-                                    1, 1)
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    yt = torch.nn.functional.conv2d(xt, wt, torch.tensor(b, dtype=torch.float64), 1, 1)
     yt.backward(torch.tensor(grad, dtype=torch.float64))
     assert rel_err(y, yt.detach().numpy()) <= RTOL
     assert rel_err(dx, xt.grad.numpy()) <= RTOL
+    assert rel_err(dw, wt.grad.numpy()) <= RTOL
+
+
+def test_winograd_weight_gradient_of_one_image_does_not_grow_memory(rng):
+    # A batch smaller than the thread count runs its GEMMs threaded outside any team: inside
+    # one, every GEMM started threads of its own, each leaving its packing buffers behind
+    # (2.5 MiB per call here).
+    import os
+    x = rng.standard_normal((1, 64, 28, 28)).astype(np.float32)
+    dy = rng.standard_normal((1, 64, 28, 28)).astype(np.float32)
+
+    def weight_grads(times):
+        for _ in range(times):
+            _C.conv2d_backward_weight(dy, x, (64, 64, 3, 3), (1, 1), (1, 1), (1, 1), 1, False)
+
+    def resident_mib():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    with_threads(2, weight_grads, 5)
+    before = resident_mib()
+    with_threads(2, weight_grads, 40)
+    assert resident_mib() - before < 20, resident_mib() - before
