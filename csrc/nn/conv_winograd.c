@@ -7,7 +7,7 @@
 #include "gemm/gemm.h"
 
 /* Transformed tile positions, and the tiles one chunk of images aims for: each of its 16 GEMMs
- * then has N >= 512, as the im2col path's do. */
+ * then has N near 512, as the im2col path's do. */
 enum { XI = 16, TARGET_TILES = 512 };
 
 /* Below this many channels on either side the transforms, linear in the data, weigh too much
