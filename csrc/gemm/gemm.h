@@ -142,8 +142,8 @@ void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, fl
 
 /* ------------------------------------------------------------------ workspace
  * Per-thread, grow-only, 64-byte aligned scratch buffers, so steady-state calls allocate
- * nothing. Each slot is independent; a thread's buffers live until rc_workspace_release()
- * (or process exit). Returns NULL when the allocation fails. */
+ * nothing. Each slot is independent; a thread's buffers live until rc_workspace_release() or
+ * the thread's exit. Returns NULL when the allocation fails. */
 enum { RC_WS_PACK_A, RC_WS_PACKED_WEIGHT, RC_WS_PACK_B, RC_WS_CT, RC_WS_DOT, RC_WS_COL, RC_WS_OUT, RC_WS_ACCUM,
        RC_WS_WINOGRAD_U, RC_WS_WINOGRAD_PAD, RC_WS_SLOTS };
 float *rc_workspace(int slot, size_t nfloats);

@@ -1,57 +1,28 @@
-/* Per-thread scratch buffers (see scratch.h), owned through a pthread key whose destructor
- * frees them when the thread exits (DataLoader worker threads come and go). */
-#define _POSIX_C_SOURCE 200809L
+/* Per-thread scratch buffers (see scratch.h), kept in the thread's buffer set
+ * (core/thread_buffers.h), so they are freed when the thread exits (DataLoader worker threads
+ * come and go). */
 #include "image/scratch.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 
-typedef struct {
-    void *ptr[RC_SCRATCH_SLOTS];
-    size_t cap[RC_SCRATCH_SLOTS];
-} thread_scratch;
+#include "core/thread_buffers.h"
 
-static pthread_key_t key;
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-static int key_ok;
-
-static void free_thread_scratch(void *p) {
-    thread_scratch *s = p;
-    for (int i = 0; i < RC_SCRATCH_SLOTS; i++) free(s->ptr[i]);
-    free(s);
-}
-
-static void make_key(void) { key_ok = pthread_key_create(&key, free_thread_scratch) == 0; }
-
-static thread_scratch *this_thread(void) {
-    pthread_once(&key_once, make_key);
-    if (!key_ok) return NULL;
-    thread_scratch *s = pthread_getspecific(key);
-    if (!s) {
-        s = calloc(1, sizeof *s);
-        if (s && pthread_setspecific(key, s) != 0) {
-            free(s);
-            s = NULL;
-        }
-    }
-    return s;
-}
+_Static_assert(RC_SCRATCH_SLOTS <= RC_THREAD_BUFFER_SLOTS, "scratch slots must fit a thread's set");
 
 void *rc_scratch_acquire(int slot, size_t size) {
     if (size == 0) size = 1;
-    thread_scratch *s = size <= RC_SCRATCH_KEEP ? this_thread() : NULL;
+    rc_thread_buffers *s = size <= RC_SCRATCH_KEEP ? rc_thread_buffers_get(RC_BUFFERS_IMAGE) : NULL;
     if (!s) return malloc(size);
-    if (s->cap[slot] < size) {
+    if (s->bytes[slot] < size) {
         free(s->ptr[slot]);
         s->ptr[slot] = malloc(size);
-        s->cap[slot] = s->ptr[slot] ? size : 0;
+        s->bytes[slot] = s->ptr[slot] ? size : 0;
     }
     return s->ptr[slot];
 }
 
 void rc_scratch_release(int slot, void *ptr) {
     if (!ptr) return;
-    pthread_once(&key_once, make_key);
-    thread_scratch *s = key_ok ? pthread_getspecific(key) : NULL;
+    rc_thread_buffers *s = rc_thread_buffers_get(RC_BUFFERS_IMAGE);
     if (!s || s->ptr[slot] != ptr) free(ptr);
 }
