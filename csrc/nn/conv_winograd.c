@@ -81,8 +81,8 @@ static int64_t scratch_floats(const wino_shape *ws) {
 /* V[xi][c][t0 + ti*tw + tj] = (B^T d B)[xi] for the 4x4 input tile d at rows 2ti-1.., columns
  * 2tj-1.. of channel c, with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. The padded plane
  * is split into its even and odd columns first (tile tj's columns are even[tj], odd[tj],
- * even[tj + 1], odd[tj + 1]), so the steps
- * down the columns and then along the rows both read contiguous values.
+ * even[tj + 1], odd[tj + 1]), so the steps down the columns and then along the rows both read
+ * contiguous values.
  * v is (16, cin, T); img is (cin, h, w), one image */
 static void input_transform_channel(float *v, int64_t T, int64_t t0, const float *img, int64_t c,
                                     const wino_shape *ws, float *scratch) {
