@@ -191,48 +191,46 @@ static void output_transform_channel(float *out, const float *m, int64_t T, int6
 
 /* dm[xi][o][t0 + ti*tw + tj] = (A y A^T)[xi] for the 2x2 block y of dout at rows 2ti.., columns
  * 2tj.. of channel o (zero outside the map), A = [1 0; 1 1; 1 -1; 0 -1]: the adjoint of the
- * output transform, so the gradient of the 16 GEMM outputs. The block's columns are split
- * into even and odd first, as in the input transform.
+ * output transform, so the gradient of the 16 GEMM outputs. As in the other transforms, a row of
+ * blocks at a time: first along each of its two rows (w[r][b], 8 rows of tw values, in
+ * scratch), then down the columns, both over contiguous blocks.
  * dm is (16, cout, T); dy is (cout, h, w), one image */
 static void output_adjoint_channel(float *dm, int64_t T, int64_t t0, const float *dy, int64_t o,
                                    const wino_shape *ws, float *scratch) {
     const int64_t h = ws->h, w = ws->w, tw = ws->tw, plane = ws->cout * T, pairs = w / 2;
-    float *even[2] = {scratch, scratch + tw}, *odd[2] = {scratch + 2 * tw, scratch + 3 * tw};
     const float *src = dy + o * h * w;
     for (int64_t ti = 0; ti < ws->th; ti++) {
         for (int r = 0; r < 2; r++) {
-            float *restrict e = even[r], *restrict d = odd[r];
+            float *restrict w0 = scratch + (4 * r) * tw, *restrict w1 = w0 + tw;
+            float *restrict w2 = w1 + tw, *restrict w3 = w2 + tw;
             if (2 * ti + r >= h) {
-                memset(e, 0, (size_t)tw * sizeof(float));
-                memset(d, 0, (size_t)tw * sizeof(float));
+                memset(w0, 0, (size_t)(4 * tw) * sizeof(float));
                 continue;
             }
             const float *restrict row = src + (2 * ti + r) * w;
 #pragma GCC ivdep
             for (int64_t tj = 0; tj < pairs; tj++) {
-                e[tj] = row[2 * tj];
-                d[tj] = row[2 * tj + 1];
+                const float e = row[2 * tj], d = row[2 * tj + 1];
+                w0[tj] = e;
+                w1[tj] = e + d;
+                w2[tj] = e - d;
+                w3[tj] = -d;
             }
-            if (w % 2) {
-                e[pairs] = row[w - 1];
-                d[pairs] = 0.0f;
+            if (w % 2) { /* an odd width's last block has one column */
+                w0[pairs] = w1[pairs] = w2[pairs] = row[w - 1];
+                w3[pairs] = -0.0f;
             }
         }
-        float *dst[XI];
-        for (int xi = 0; xi < XI; xi++) dst[xi] = dm + xi * plane + o * T + t0 + ti * tw;
-        const float *e0 = even[0], *o0 = odd[0], *e1 = even[1], *o1 = odd[1];
         for (int b = 0; b < 4; b++) {
-            float *restrict d0 = dst[b], *restrict d1 = dst[4 + b], *restrict d2 = dst[8 + b];
-            float *restrict d3 = dst[12 + b];
+            const float *restrict top = scratch + b * tw, *restrict bottom = scratch + (4 + b) * tw;
+            float *restrict d0 = dm + b * plane + o * T + t0 + ti * tw;
+            float *restrict d1 = d0 + 4 * plane, *restrict d2 = d1 + 4 * plane, *restrict d3 = d2 + 4 * plane;
 #pragma GCC ivdep
             for (int64_t tj = 0; tj < tw; tj++) {
-                /* Row r of the block along its columns: A's row b times (y[r][0], y[r][1]). */
-                const float w0 = b == 0 ? e0[tj] : b == 1 ? e0[tj] + o0[tj] : b == 2 ? e0[tj] - o0[tj] : -o0[tj];
-                const float w1 = b == 0 ? e1[tj] : b == 1 ? e1[tj] + o1[tj] : b == 2 ? e1[tj] - o1[tj] : -o1[tj];
-                d0[tj] = w0;
-                d1[tj] = w0 + w1;
-                d2[tj] = w0 - w1;
-                d3[tj] = -w1;
+                d0[tj] = top[tj];
+                d1[tj] = top[tj] + bottom[tj];
+                d2[tj] = top[tj] - bottom[tj];
+                d3[tj] = -bottom[tj];
             }
         }
     }

@@ -16,8 +16,8 @@
 #include "nn/conv.h"
 
 /* Whether rc_conv2d_winograd applies to (and pays off on) this convolution: 3x3, stride 1,
- * dilation 1, padding 1, no groups, and enough channels that the GEMMs outweigh the
- * transforms. */
+ * dilation 1, padding 1, no groups, enough channels that the GEMMs outweigh the transforms, and
+ * a map small enough that one image's transformed tiles stay within 64 MiB. */
 int rc_conv2d_winograd_applies(const rc_conv2d_shape *s);
 
 /* For tests: turns the path off (0) or back on (1), so the same convolution can be checked
