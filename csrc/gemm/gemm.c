@@ -213,6 +213,19 @@ static int64_t b_block_width(const rc_sgemm_config *cfg, int64_t m, int64_t k, i
     return fits;
 }
 
+/* With B's block this narrow (C's columns at most this many) and A too large to keep packed,
+ * B stays in cache while A streams past it from memory, a block at a time. (Inside the network
+ * the weight gradients run per image or chunk, on an A still in cache: they keep 144 rows.) */
+#define RC_STREAM_A_MAX_COLUMNS 256
+
+/* Rows of the A blocks that stream past a narrow B: few enough (4 micro-panels) that the next
+ * block, prefetched while this one is used, survives in cache even when A's rows are a power of
+ * two apart and share a few cache sets (a weight gradient over a batch's pixels). Against
+ * 144-row blocks: the stem's weight gradient 1.07-1.09x, a 256 x 64 one 1.03x. */
+static int64_t stream_a_block_rows(const rc_sgemm_config *cfg) {
+    return 4 * cfg->mr < cfg->mc ? 4 * cfg->mr : cfg->mc;
+}
+
 /* K split into even blocks (576 -> 3 x 192, not 256 + 256 + 64): a short last block would pay
  * a full C-tile load/store for little work. */
 static int64_t k_block_size(const rc_sgemm_config *cfg, int64_t k) {
@@ -247,10 +260,10 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
         return RC_OK;
     }
     const int mr = cfg->mr, nr = cfg->nr;
-    const int64_t mc_max = min64(cfg->mc, (m + mr - 1) / mr * mr);
     const int64_t kc_max = k_block_size(cfg, k), m_pad = (m + mr - 1) / mr * mr;
-    const int64_t nc_block = b_block_width(cfg, m, k, mc_max, kc_max);
+    const int64_t nc_block = b_block_width(cfg, m, k, min64(cfg->mc, m_pad), kc_max);
     const int64_t nc_max = min64(nc_block, (n + nr - 1) / nr * nr);
+    int64_t mc_block = cfg->mc;
     float *ap = NULL;
     if (!packed_a && n > nc_block && m_pad * k <= RC_KEEP_PACKED_A_MAX) {
         /* Several column blocks of C, and all of op(A) fits in a few MiB: pack it once, not
@@ -258,9 +271,13 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
         if (!(ap = rc_workspace(RC_WS_PACK_A, (size_t)(m_pad * k)))) return RC_ERR_NOMEM;
         pack_a_blocks(cfg, trans_a, m, k, alpha, a, lda, ap);
         packed_a = ap;
-    } else if (!packed_a && !(ap = rc_workspace(RC_WS_PACK_A, (size_t)(mc_max * kc_max)))) {
-        return RC_ERR_NOMEM;
+    } else if (!packed_a) {
+        if (nc_max <= RC_STREAM_A_MAX_COLUMNS && m_pad * k > RC_KEEP_PACKED_A_MAX)
+            mc_block = stream_a_block_rows(cfg);
+        if (!(ap = rc_workspace(RC_WS_PACK_A, (size_t)(min64(mc_block, m_pad) * kc_max))))
+            return RC_ERR_NOMEM;
     }
+    const int64_t mc_max = min64(mc_block, m_pad);
     /* A source's panels are one row of NR floats apart: panels a multiple of 4 KiB long (KC 192
      * or 256 for NR 16) would all share the same few L1 sets while it writes a few rows of each
      * in turn (without the gap, ResNet-50's 7x7 3x3 forward ran 0.9-0.97x in 5 of 6 runs). */
@@ -298,8 +315,8 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
                                  : rc_block_prefetch_rows(b + pc_next * ldb + jc_next, kc_next, nc_next, ldb);
             const int64_t panels_n = (nc + nr - 1) / nr, calls = panels_n * ((m + mr - 1) / mr);
             int64_t call = 0;
-            for (int64_t ic = 0; ic < m; ic += cfg->mc) {
-                int64_t mc = min64(cfg->mc, m - ic);
+            for (int64_t ic = 0; ic < m; ic += mc_block) {
+                int64_t mc = min64(mc_block, m - ic);
                 const float *ablock = ap;
                 rc_block_prefetch next_a = {0};
                 if (packed_a) {
@@ -311,7 +328,7 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
                      * first rows (or none after the last block). */
                     int64_t ic_next = ic + mc < m ? ic + mc : 0;
                     int64_t pc_a = ic + mc < m ? pc : pc_next, kc_a = ic + mc < m ? kc : kc_next;
-                    int64_t mc_next = min64(cfg->mc, m - ic_next);
+                    int64_t mc_next = min64(mc_block, m - ic_next);
                     if (prefetch_blocks && (ic + mc < m || !last_pc || jc + nc < n))
                         next_a = trans_a ? rc_block_prefetch_rows(a + pc_a * lda + ic_next, kc_a, mc_next, lda)
                                          : rc_block_prefetch_rows(a + ic_next * lda + pc_a, mc_next, kc_a, lda);
@@ -493,11 +510,18 @@ static int takes_dot_route(int trans_a, int trans_b, int64_t m, int64_t n, int64
 /* A narrow C (e.g. N = 49 for a 7x7 feature map against NR = 16) wastes most of its last
  * column of tiles. Then C^T = op(B)^T op(A)^T is computed into scratch, whose wide side is now
  * N-tiled, and transposed into C: an extra M*N copy against an M*N*K product. */
-static int takes_transposed_route(const rc_sgemm_config *cfg, int64_t m, int64_t n, int64_t k) {
+static int takes_transposed_route(const rc_sgemm_config *cfg, int trans_a, int trans_b, int64_t m,
+                                  int64_t n, int64_t k) {
+    const double use = tile_use(m, n, cfg->mr, cfg->nr), use_t = tile_use(n, m, cfg->mr, cfg->nr);
+    /* A weight gradient over a batch's pixels with a short M (64 x 256 or 64 x 576 against
+     * K = 100352): transposed, the long side streams through as A past a B of 64 rows that
+     * stays in cache (1.05-1.16x). Only where that uses the tiles at least as well, so that the
+     * rule below never transposes it back. */
+    if (!trans_a && trans_b && k >= 4096 && 2 * m <= n && m <= 4 * cfg->nr && use_t >= use) return 1;
     /* Over a long K the copies are noise, so a smaller gain pays (the stem's 64 x 147 weight
      * gradient, 89% of tiles used against 98% transposed: 1.04-1.07x). */
     const double gain = k >= 4096 ? 1.05 : 1.15;
-    return k >= 32 && tile_use(n, m, cfg->mr, cfg->nr) > gain * tile_use(m, n, cfg->mr, cfg->nr);
+    return k >= 32 && use_t > gain * use;
 }
 
 /* A reduction much longer than C is wide or tall (a weight gradient over a batch's pixels),
@@ -569,7 +593,7 @@ rc_status rc_sgemm_prepacked(const float *panels, int trans_a, int trans_b, int6
     if (m < 0 || n < 0 || k < 0) return RC_ERR_ARGUMENT;
     const rc_sgemm_config *cfg = rc_sgemm_active_config();
     if (!panels || takes_dot_route(trans_a, trans_b, m, n, k, alpha) ||
-        takes_transposed_route(cfg, m, n, k))
+        takes_transposed_route(cfg, trans_a, trans_b, m, n, k))
         return rc_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
                         bias_kind);
     return sgemm_serial(cfg, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
@@ -594,7 +618,7 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
     if (takes_dot_route(trans_a, trans_b, m, n, k, alpha))
         return sgemm_nt_dot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, bias_kind);
 
-    if (takes_transposed_route(cfg, m, n, k)) {
+    if (takes_transposed_route(cfg, trans_a, trans_b, m, n, k)) {
         float *ct = rc_workspace(RC_WS_CT, (size_t)(m * n));
         if (!ct) return RC_ERR_NOMEM;
         if (beta != 0.0f) transpose_copy(ct, m, c, ldc, m, n);

@@ -281,6 +281,47 @@ def test_sgemm_transposed_route_long_k(isa, rng, threads):
     check(c, ref)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("n", [40, 256, 257])
+def test_sgemm_small_a_blocks_past_a_narrow_b(isa, rng, threads, trans_a, trans_b, n):
+    # C at most 256 columns wide and A over 4 MiB (per thread, K split or not): A streams past B
+    # in blocks of 4 micro-panels (150 rows: several blocks and a short one) over many K blocks;
+    # 257 columns keep the usual blocks.
+    m, k = 150, 15000
+    a, b, c = operands(rng, m, n, k, trans_a, trans_b)
+    bias = rng.standard_normal(m).astype(np.float32)
+    ref = reference(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(threads)
+    try:
+        _C.sgemm(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
+    finally:
+        resnetc.set_num_threads(previous)
+    check(c, ref)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("m,n", [(32, 80), (64, 128), (64, 576), (65, 200), (40, 150), (150, 40)])
+@pytest.mark.parametrize("beta", [0.0, 1.0])
+def test_sgemm_short_weight_gradient_transposed(isa, rng, threads, m, n, beta):
+    # A @ B^T with K >= 4096, M up to 64 and N at least twice M is computed as C^T (65 x 200 is
+    # not), where C^T uses the 6x16 tiles no worse; the bias along C's columns becomes one along
+    # C^T's rows. 150 x 40 is transposed for its tiles into 40 x 150, which must not be
+    # transposed back (the two rules would recurse until the stack overflows).
+    k = 4100
+    a, b, c = operands(rng, m, n, k, False, True)
+    bias = rng.standard_normal(n).astype(np.float32)
+    ref = reference(a, b, c, False, True, 1.0, beta, bias, 1)
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(threads)
+    try:
+        _C.sgemm(a, b, c, False, True, 1.0, beta, bias, 1)
+    finally:
+        resnetc.set_num_threads(previous)
+    check(c, ref)
+
+
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (False, True)])
 def test_sgemm_split_k_alpha_zero_reads_neither_operand(isa, rng, trans_a, trans_b):
     # alpha == 0: C = beta * C + bias whatever A and B hold, as on the other routes.
