@@ -35,6 +35,16 @@ def operands(rng, m, n, k, trans_a, trans_b):
     return a, b, c
 
 
+def sgemm_on_threads(threads, *args, **kwargs):
+    """_C.sgemm(*args, **kwargs) with resnetc running `threads` threads for the call."""
+    previous = resnetc.get_num_threads()
+    resnetc.set_num_threads(threads)
+    try:
+        _C.sgemm(*args, **kwargs)
+    finally:
+        resnetc.set_num_threads(previous)
+
+
 # (33, 2, 300) and (300, 49, 40) take the transposed route (C^T computed, then transposed).
 SHAPES = [(1, 1, 1), (7, 13, 5), (6, 16, 8), (5, 17, 3), (129, 257, 65), (33, 2, 300), (300, 49, 40),
           (2, 40, 1)]
@@ -223,12 +233,7 @@ def test_sgemm_dot_route_long_k(isa, rng, threads, m, n, k):
     a, b, c = operands(rng, m, n, k, False, True)
     bias = rng.standard_normal(n).astype(np.float32)
     ref = reference(a, b, c, False, True, 0.75, -1.0, bias, 1)
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(threads)
-    try:
-        _C.sgemm(a, b, c, False, True, 0.75, -1.0, bias, 1)
-    finally:
-        resnetc.set_num_threads(previous)
+    sgemm_on_threads(threads, a, b, c, False, True, 0.75, -1.0, bias, 1)
     check(c, ref)
 
 
@@ -242,12 +247,7 @@ def test_sgemm_split_k_and_narrow_blocks(isa, rng, trans_a, trans_b, m, n, k):
     a, b, c = operands(rng, m, n, k, trans_a, trans_b)
     bias = rng.standard_normal(m).astype(np.float32)
     ref = reference(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(2)
-    try:
-        _C.sgemm(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
-    finally:
-        resnetc.set_num_threads(previous)
+    sgemm_on_threads(2, a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
     check(c, ref)
 
 
@@ -272,12 +272,7 @@ def test_sgemm_transposed_route_long_k(isa, rng, threads):
     a, b, c = operands(rng, m, n, k, False, True)
     bias = rng.standard_normal(n).astype(np.float32)
     ref = reference(a, b, c, False, True, 0.5, 1.0, bias, 1)
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(threads)
-    try:
-        _C.sgemm(a, b, c, False, True, 0.5, 1.0, bias, 1)
-    finally:
-        resnetc.set_num_threads(previous)
+    sgemm_on_threads(threads, a, b, c, False, True, 0.5, 1.0, bias, 1)
     check(c, ref)
 
 
@@ -292,12 +287,7 @@ def test_sgemm_small_a_blocks_past_a_narrow_b(isa, rng, threads, trans_a, trans_
     a, b, c = operands(rng, m, n, k, trans_a, trans_b)
     bias = rng.standard_normal(m).astype(np.float32)
     ref = reference(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(threads)
-    try:
-        _C.sgemm(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
-    finally:
-        resnetc.set_num_threads(previous)
+    sgemm_on_threads(threads, a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
     check(c, ref)
 
 
@@ -313,12 +303,7 @@ def test_sgemm_short_weight_gradient_transposed(isa, rng, threads, m, n, beta):
     a, b, c = operands(rng, m, n, k, False, True)
     bias = rng.standard_normal(n).astype(np.float32)
     ref = reference(a, b, c, False, True, 1.0, beta, bias, 1)
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(threads)
-    try:
-        _C.sgemm(a, b, c, False, True, 1.0, beta, bias, 1)
-    finally:
-        resnetc.set_num_threads(previous)
+    sgemm_on_threads(threads, a, b, c, False, True, 1.0, beta, bias, 1)
     check(c, ref)
 
 
@@ -329,24 +314,14 @@ def test_sgemm_split_k_alpha_zero_reads_neither_operand(isa, rng, trans_a, trans
     a[0, 0] = np.inf
     bias = rng.standard_normal(40).astype(np.float32)
     expected = 2.0 * c.astype(np.float64) + bias[:, None]
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(2)
-    try:
-        _C.sgemm(a, b, c, trans_a, trans_b, 0.0, 2.0, bias, 0)
-    finally:
-        resnetc.set_num_threads(previous)
+    sgemm_on_threads(2, a, b, c, trans_a, trans_b, 0.0, 2.0, bias, 0)
     check(c, expected)
 
 
 def test_sgemm_split_k_beta_zero_never_reads_c(isa, rng):
     a, b, _ = operands(rng, 40, 30, 3000, False, False)
     c = np.full((40, 30), np.nan, np.float32)
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(2)
-    try:
-        _C.sgemm(a, b, c, beta=0.0)
-    finally:
-        resnetc.set_num_threads(previous)
+    sgemm_on_threads(2, a, b, c, beta=0.0)
     check(c, reference(a, b, c, False, False, 1.0, 0.0))
 
 
