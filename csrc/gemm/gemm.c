@@ -54,10 +54,10 @@ static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 #define RC_KEEP_PACKED_A_MAX (1 << 20)
 
 /* Room for two A blocks and two B blocks (those in use and the next, prefetched): 320 KiB of
- * this machine's 512 KiB L2, the rest left to C's lines and the lines in flight; the AVX-512
- * config's blocks never fit, so it does not prefetch. Against 896 KiB, ResNet-50's GEMMs
- * summed run the same, and the 64-row ones against a batch-wide B (the stem's and the 56x56
- * 3x3's forward, whose B blocks narrow to fit) 1.06-1.13x faster. */
+ * this machine's 512 KiB L2, the rest left to C's lines and the lines in flight (the AVX-512
+ * config's blocks fit only when A or B is narrow). Against 896 KiB, ResNet-50's GEMMs summed
+ * run the same, and the 64-row ones against a batch-wide B (the stem's and the 56x56 3x3's
+ * forward, whose B blocks narrow to fit) 1.06-1.13x faster. */
 #define RC_L2_BLOCK_FLOATS (80 * 1024)
 
 /* 1 Mi floats (4 MiB) of private C per thread on the split-K route. */
@@ -213,15 +213,11 @@ static int64_t b_block_width(const rc_sgemm_config *cfg, int64_t m, int64_t k, i
     return fits;
 }
 
-/* With B's block this narrow (C's columns at most this many) and A too large to keep packed,
- * B stays in cache while A streams past it from memory, a block at a time. (Inside the network
- * the weight gradients run per image or chunk, on an A still in cache: they keep 144 rows.) */
-#define RC_STREAM_A_MAX_COLUMNS 256
-
-/* Rows of the A blocks that stream past a narrow B: few enough (4 micro-panels) that the next
- * block, prefetched while this one is used, survives in cache even when A's rows are a power of
- * two apart and share a few cache sets (a weight gradient over a batch's pixels). Against
- * 144-row blocks: the stem's weight gradient 1.07-1.09x, a 256 x 64 one 1.03x. */
+/* Rows of the A blocks that stream from memory past a narrow B block (which stays in cache):
+ * few enough (4 micro-panels) that the next block, prefetched while this one is used, survives
+ * in cache even when A's rows are a power of two apart and share a few cache sets (a weight
+ * gradient over a batch's pixels). Against 144-row blocks: the stem's weight gradient
+ * 1.07-1.09x, a 256 x 64 one 1.03x. */
 static int64_t stream_a_block_rows(const rc_sgemm_config *cfg) {
     return 4 * cfg->mr < cfg->mc ? 4 * cfg->mr : cfg->mc;
 }
@@ -272,7 +268,10 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
         pack_a_blocks(cfg, trans_a, m, k, alpha, a, lda, ap);
         packed_a = ap;
     } else if (!packed_a) {
-        if (nc_max <= RC_STREAM_A_MAX_COLUMNS && m_pad * k > RC_KEEP_PACKED_A_MAX)
+        /* A too large to keep packed streams from memory (inside the network the weight
+         * gradients run per image or chunk, on an A still in cache: they keep MC rows); in
+         * short blocks where that lets the next one be prefetched beside B's. */
+        if (m_pad * k > RC_KEEP_PACKED_A_MAX && blocks_fit_l2(stream_a_block_rows(cfg), kc_max, nc_max))
             mc_block = stream_a_block_rows(cfg);
         if (!(ap = rc_workspace(RC_WS_PACK_A, (size_t)(min64(mc_block, m_pad) * kc_max))))
             return RC_ERR_NOMEM;

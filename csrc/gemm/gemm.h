@@ -14,8 +14,9 @@
  *    dot products of contiguous rows (sgemm_nt_dot.h), e.g. a grouped convolution's weight
  *    gradient;
  *  - a C much narrower than the tile (N = 49 against NR = 16), or A @ B^T with K >= 4096, M
- *    at most 4 NR-wide panels and N at least 2 M (a weight gradient over a batch's pixels):
- *    C^T = op(B)^T op(A)^T is computed into scratch and transposed back;
+ *    at most 4 NR-wide panels, N at least 2 M and C^T using the tiles no worse (a weight
+ *    gradient over a batch's pixels): C^T = op(B)^T op(A)^T is computed into scratch and
+ *    transposed back;
  *  - K at least 4 times C's longer side, N under 256 per thread and C up to 1 Mi floats, on
  *    several threads (a weight gradient over a batch): threads split K into private Cs, added
  *    up after. */

@@ -169,8 +169,9 @@ def avx512_geometry():
 
 
 # (64, 1000, 600): A is one block, so B's blocks narrow to fit L2 and each thread's half of N
-# takes two of them, the next prefetched; (37, 70, 1200): K split across the threads.
-WIDE_AND_LONG = [(64, 1000, 600), (37, 70, 1200)]
+# takes two of them, the next prefetched; (37, 70, 1200): K split across the threads;
+# (150, 96, 15000): A streams past a narrow B in 56-row blocks (4 micro-panels of 14).
+WIDE_AND_LONG = [(64, 1000, 600), (37, 70, 1200), (150, 96, 15000)]
 
 
 @pytest.mark.parametrize("m,n,k", SHAPES + [(180, 4200, 300)] + WIDE_AND_LONG)
@@ -278,11 +279,12 @@ def test_sgemm_transposed_route_long_k(isa, rng, threads):
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
-@pytest.mark.parametrize("n", [40, 256, 257])
+@pytest.mark.parametrize("n", [48, 128, 257])
 def test_sgemm_small_a_blocks_past_a_narrow_b(isa, rng, threads, trans_a, trans_b, n):
-    # C at most 256 columns wide and A over 4 MiB (per thread, K split or not): A streams past B
-    # in blocks of 4 micro-panels (150 rows: several blocks and a short one) over many K blocks;
-    # 257 columns keep the usual blocks.
+    # A over 4 MiB (per thread, K split or not) and B's blocks narrow enough (up to 128 columns
+    # on the 6x16 tile) that two of them fit in L2 beside two A blocks of 4 micro-panels: A
+    # streams past B in such blocks (150 rows: several, the last short), the next one
+    # prefetched, over many K blocks; 257 columns keep the usual blocks.
     m, k = 150, 15000
     a, b, c = operands(rng, m, n, k, trans_a, trans_b)
     bias = rng.standard_normal(m).astype(np.float32)
