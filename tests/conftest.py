@@ -14,6 +14,15 @@ def isa(request):
 
 
 @pytest.fixture
+def num_threads():
+    """`num_threads(n)` runs resnetc on n threads for the rest of the test; the previous count
+    comes back after it, pass or fail."""
+    previous = resnetc.get_num_threads()
+    yield resnetc.set_num_threads
+    resnetc.set_num_threads(previous)
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)
 

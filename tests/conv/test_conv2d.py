@@ -97,14 +97,10 @@ def test_conv2d_matches_torch(isa, winograd, rng, case):
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("batch", [1, 3, 4])
-def test_conv2d_thread_splits_agree(rng, threads, batch):
+def test_conv2d_thread_splits_agree(rng, num_threads, threads, batch):
     # batch 4 runs images in parallel, 1 and 3 parallelise inside each GEMM.
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(threads)
-    try:
-        (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, batch, 6, 8, 8, 8, (3, 3), 1, 1, 1, 2, True)
-    finally:
-        resnetc.set_num_threads(previous)
+    num_threads(threads)
+    (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, batch, 6, 8, 8, 8, (3, 3), 1, 1, 1, 2, True)
     assert rel_err(ys.array, yt) <= RTOL
     assert rel_err(xs.grad.array, xt.grad) <= RTOL
     assert rel_err(ws.grad.array, wtt.grad) <= RTOL
@@ -113,15 +109,11 @@ def test_conv2d_thread_splits_agree(rng, threads, batch):
 
 @pytest.mark.parametrize("threads", [2, 3])
 @pytest.mark.parametrize("hw,batch", [(24, 12), (13, 12), (7, 24)])
-def test_conv2d_images_handed_out_dynamically_agree(rng, threads, hw, batch):
+def test_conv2d_images_handed_out_dynamically_agree(rng, num_threads, threads, hw, batch):
     # Batches that split into several work items per thread (one image of a 24x24 map, chunks
     # of 3 images of 13x13, 11 of 7x7): every image and chunk must land in its own place.
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(threads)
-    try:
-        (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, batch, 4, hw, hw, 6, (3, 3), 1, 1, 1, 1, True)
-    finally:
-        resnetc.set_num_threads(previous)
+    num_threads(threads)
+    (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, batch, 4, hw, hw, 6, (3, 3), 1, 1, 1, 1, True)
     assert rel_err(ys.array, yt) <= RTOL
     assert rel_err(xs.grad.array, xt.grad) <= RTOL
     assert rel_err(ws.grad.array, wtt.grad) <= RTOL
@@ -143,13 +135,9 @@ IMPLICIT_CASES = [
 
 
 @pytest.mark.parametrize("case", IMPLICIT_CASES, ids=ids)
-def test_conv2d_implicit_gemm_forward(isa, rng, case):
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(2)
-    try:
-        (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, *case)
-    finally:
-        resnetc.set_num_threads(previous)
+def test_conv2d_implicit_gemm_forward(isa, rng, num_threads, case):
+    num_threads(2)
+    (xs, ws, bs, ys), (xt, wtt, bt, yt) = run_both(rng, *case)
     assert rel_err(ys.array, yt) <= RTOL
     assert rel_err(xs.grad.array, xt.grad) <= RTOL
     assert rel_err(ws.grad.array, wtt.grad) <= RTOL

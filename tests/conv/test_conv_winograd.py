@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 
-import resnetc
 import resnetc.nn.functional as F
 from resnetc import Tensor, _C
 
@@ -57,20 +56,12 @@ def operands(rng, n, c, k, h, w, bias):
     return x, wt, b, grad
 
 
-def with_threads(threads, fn, *args):
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(threads)
-    try:
-        return fn(*args)
-    finally:
-        resnetc.set_num_threads(previous)
-
-
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("shape", SHAPES, ids=ids)
-def test_winograd_matches_torch(isa, rng, threads, shape):
+def test_winograd_matches_torch(isa, rng, num_threads, threads, shape):
     x, w, b, grad = operands(rng, *shape)
-    y, dx, dw = with_threads(threads, ours, x, w, b, grad)
+    num_threads(threads)
+    y, dx, dw = ours(x, w, b, grad)
 
     xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
@@ -100,13 +91,14 @@ def test_winograd_agrees_with_im2col_and_takes_its_own_path(rng, shape):
 
 
 @pytest.mark.parametrize("batch", [6, 24])
-def test_winograd_weight_gradient_is_reproducible(rng, batch):
+def test_winograd_weight_gradient_is_reproducible(rng, num_threads, batch):
     # Each thread sums a fixed set of chunks and the sums are added in thread order, so repeated
     # runs give the same bits (batch 24 of 7x7: several chunks per thread).
     x, w, b, grad = operands(rng, batch, 16, 24, 7, 7, False)
-    first = with_threads(2, ours, x, w, b, grad)[2]
+    num_threads(2)
+    first = ours(x, w, b, grad)[2]
     for _ in range(3):
-        assert np.array_equal(with_threads(2, ours, x, w, b, grad)[2], first)
+        assert np.array_equal(ours(x, w, b, grad)[2], first)
 
 
 def test_winograd_leaves_other_convolutions_alone(rng):
@@ -146,12 +138,13 @@ def test_winograd_input_gradient_accumulates_or_overwrites(rng, overwrite):
     assert rel_err(dx, ref) <= RTOL
 
 
-def test_winograd_with_avx512_geometry(rng):
+def test_winograd_with_avx512_geometry(rng, num_threads):
     # The 16 GEMMs through the driver with the 14 x 32 tile (a portable kernel), two threads.
     x, w, b, grad = operands(rng, 4, 16, 40, 9, 8, True)
+    num_threads(2)
     _C._sgemm_force_config("generic_14x32")
     try:
-        y, dx, dw = with_threads(2, ours, x, w, b, grad)
+        y, dx, dw = ours(x, w, b, grad)
     finally:
         _C._sgemm_force_config(None)
     xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
@@ -163,7 +156,7 @@ def test_winograd_with_avx512_geometry(rng):
     assert rel_err(dw, wt.grad.numpy()) <= RTOL
 
 
-def test_winograd_weight_gradient_of_one_image_does_not_grow_memory(rng):
+def test_winograd_weight_gradient_of_one_image_does_not_grow_memory(rng, num_threads):
     # A batch smaller than the thread count runs its GEMMs threaded outside any team: inside
     # one, every GEMM started threads of its own, each leaving its packing buffers behind
     # (2.5 MiB per call here).
@@ -179,7 +172,8 @@ def test_winograd_weight_gradient_of_one_image_does_not_grow_memory(rng):
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
-    with_threads(2, weight_grads, 5)
+    num_threads(2)
+    weight_grads(5)
     before = resident_mib()
-    with_threads(2, weight_grads, 40)
+    weight_grads(40)
     assert resident_mib() - before < 20, resident_mib() - before

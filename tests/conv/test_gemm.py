@@ -6,7 +6,6 @@ relative on these shapes (K up to 40000 on the long-K routes, which sum in block
 import numpy as np
 import pytest
 
-import resnetc
 from resnetc import _C
 
 RTOL = 2e-5
@@ -33,16 +32,6 @@ def operands(rng, m, n, k, trans_a, trans_b):
     b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(np.float32)
     c = rng.standard_normal((m, n)).astype(np.float32)
     return a, b, c
-
-
-def sgemm_on_threads(threads, *args, **kwargs):
-    """_C.sgemm(*args, **kwargs) with resnetc running `threads` threads for the call."""
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(threads)
-    try:
-        _C.sgemm(*args, **kwargs)
-    finally:
-        resnetc.set_num_threads(previous)
 
 
 # (33, 2, 300) and (300, 49, 40) take the transposed route (C^T computed, then transposed).
@@ -118,17 +107,13 @@ def test_sgemm_bias_epilogue(isa, rng, bias_axis, m, n, k):
                                    (300, 100, 200)])
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, True)])
 @pytest.mark.parametrize("threads", [2, 3])
-def test_sgemm_same_result_with_one_and_more_threads(isa, rng, m, n, k, trans_a, trans_b, threads):
+def test_sgemm_same_result_with_one_and_more_threads(isa, rng, num_threads, m, n, k, trans_a, trans_b, threads):
     a, b, c = operands(rng, m, n, k, trans_a, trans_b)
     bias = rng.standard_normal(n).astype(np.float32)
-    previous = resnetc.get_num_threads()
-    try:
-        resnetc.set_num_threads(1)
-        one = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 0.5, 1.0, bias, 1)
-        resnetc.set_num_threads(threads)
-        more = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 0.5, 1.0, bias, 1)
-    finally:
-        resnetc.set_num_threads(previous)
+    num_threads(1)
+    one = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 0.5, 1.0, bias, 1)
+    num_threads(threads)
+    more = _C.sgemm(a, b, c.copy(), trans_a, trans_b, 0.5, 1.0, bias, 1)
     np.testing.assert_array_equal(one, more)
     check(more, reference(a, b, c, trans_a, trans_b, 0.5, 1.0, bias, 1))
 
@@ -188,17 +173,13 @@ def test_sgemm_avx512_geometry(avx512_geometry, rng, m, n, k, trans_a, trans_b):
 # Batch 3 runs images in order, each GEMM threaded; batch 24 gives each of two threads chunks
 # of images whose columns go straight into the 32-wide panels (the implicit GEMM).
 @pytest.mark.parametrize("batch", [3, 24])
-def test_conv2d_with_avx512_geometry(avx512_geometry, rng, batch):
+def test_conv2d_with_avx512_geometry(avx512_geometry, rng, num_threads, batch):
     import torch
     import resnetc.nn.functional as F
     x = rng.standard_normal((batch, 6, 9, 9)).astype(np.float32)
     w = rng.standard_normal((32, 3, 3, 3)).astype(np.float32)  # 16 output channels per group
-    previous = resnetc.get_num_threads()
-    resnetc.set_num_threads(2)
-    try:
-        ours = F.conv2d(x, w, stride=2, padding=1, groups=2).array
-    finally:
-        resnetc.set_num_threads(previous)
+    num_threads(2)
+    ours = F.conv2d(x, w, stride=2, padding=1, groups=2).array
     ref = torch.nn.functional.conv2d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
                                      stride=2, padding=1, groups=2).numpy()
     assert np.abs(ours - ref).max() <= RTOL * np.abs(ref).max()
@@ -228,19 +209,20 @@ def test_engine_matches_its_naive_reference(isa, rng, trans_a, trans_b):
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("m,n,k", [(20, 30, 5003), (1, 9, 3000), (64, 147, 2048)])
-def test_sgemm_dot_route_long_k(isa, rng, threads, m, n, k):
+def test_sgemm_dot_route_long_k(isa, rng, num_threads, threads, m, n, k):
     # A @ B^T with few outputs and a long K: dot products when one side is under 32 (else the
     # packed driver), threads splitting K when there are 2.
     a, b, c = operands(rng, m, n, k, False, True)
     bias = rng.standard_normal(n).astype(np.float32)
     ref = reference(a, b, c, False, True, 0.75, -1.0, bias, 1)
-    sgemm_on_threads(threads, a, b, c, False, True, 0.75, -1.0, bias, 1)
+    num_threads(threads)
+    _C.sgemm(a, b, c, False, True, 0.75, -1.0, bias, 1)
     check(c, ref)
 
 
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
 @pytest.mark.parametrize("m,n,k", [(64, 40, 3001), (37, 70, 1200), (5, 7, 40000), (64, 1000, 600)])
-def test_sgemm_split_k_and_narrow_blocks(isa, rng, trans_a, trans_b, m, n, k):
+def test_sgemm_split_k_and_narrow_blocks(isa, rng, num_threads, trans_a, trans_b, m, n, k):
     # K >= 4 x C's longer side: two threads each sum half of K (across several K blocks) into
     # a private C, then add them up; alpha, beta and the bias apply once, after the sum. (Some
     # of these take the dot or transposed route first on some ISAs; (64, 1000, 600) is split
@@ -248,7 +230,8 @@ def test_sgemm_split_k_and_narrow_blocks(isa, rng, trans_a, trans_b, m, n, k):
     a, b, c = operands(rng, m, n, k, trans_a, trans_b)
     bias = rng.standard_normal(m).astype(np.float32)
     ref = reference(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
-    sgemm_on_threads(2, a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
+    num_threads(2)
+    _C.sgemm(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
     check(c, ref)
 
 
@@ -266,21 +249,22 @@ def test_sgemm_short_last_row_panel(isa, rng, m, trans_a, trans_b, beta):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_sgemm_transposed_route_long_k(isa, rng, threads):
+def test_sgemm_transposed_route_long_k(isa, rng, num_threads, threads):
     # The stem's weight gradient shape (64 x 147, K long): on the 6x16 tile, C^T is computed
     # (98% of its tiles used, against 89%), on two threads with K split, then transposed.
     m, n, k = 64, 147, 4608
     a, b, c = operands(rng, m, n, k, False, True)
     bias = rng.standard_normal(n).astype(np.float32)
     ref = reference(a, b, c, False, True, 0.5, 1.0, bias, 1)
-    sgemm_on_threads(threads, a, b, c, False, True, 0.5, 1.0, bias, 1)
+    num_threads(threads)
+    _C.sgemm(a, b, c, False, True, 0.5, 1.0, bias, 1)
     check(c, ref)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
 @pytest.mark.parametrize("n", [48, 128, 257])
-def test_sgemm_small_a_blocks_past_a_narrow_b(isa, rng, threads, trans_a, trans_b, n):
+def test_sgemm_small_a_blocks_past_a_narrow_b(isa, rng, num_threads, threads, trans_a, trans_b, n):
     # A over 4 MiB (per thread, K split or not) and B's blocks narrow enough (up to 128 columns
     # on the 6x16 tile) that two of them fit in L2 beside two A blocks of 4 micro-panels: A
     # streams past B in such blocks (150 rows: several, the last short), the next one
@@ -289,14 +273,15 @@ def test_sgemm_small_a_blocks_past_a_narrow_b(isa, rng, threads, trans_a, trans_
     a, b, c = operands(rng, m, n, k, trans_a, trans_b)
     bias = rng.standard_normal(m).astype(np.float32)
     ref = reference(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
-    sgemm_on_threads(threads, a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
+    num_threads(threads)
+    _C.sgemm(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
     check(c, ref)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("m,n", [(32, 80), (64, 128), (64, 576), (65, 200), (40, 150), (150, 40)])
 @pytest.mark.parametrize("beta", [0.0, 1.0])
-def test_sgemm_short_weight_gradient_transposed(isa, rng, threads, m, n, beta):
+def test_sgemm_short_weight_gradient_transposed(isa, rng, num_threads, threads, m, n, beta):
     # A @ B^T with K >= 4096, M up to 64 and N at least twice M is computed as C^T (65 x 200 is
     # not), where C^T uses the 6x16 tiles no worse; the bias along C's columns becomes one along
     # C^T's rows. 150 x 40 is transposed for its tiles into 40 x 150, which must not be
@@ -305,25 +290,28 @@ def test_sgemm_short_weight_gradient_transposed(isa, rng, threads, m, n, beta):
     a, b, c = operands(rng, m, n, k, False, True)
     bias = rng.standard_normal(n).astype(np.float32)
     ref = reference(a, b, c, False, True, 1.0, beta, bias, 1)
-    sgemm_on_threads(threads, a, b, c, False, True, 1.0, beta, bias, 1)
+    num_threads(threads)
+    _C.sgemm(a, b, c, False, True, 1.0, beta, bias, 1)
     check(c, ref)
 
 
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (False, True)])
-def test_sgemm_split_k_alpha_zero_reads_neither_operand(isa, rng, trans_a, trans_b):
+def test_sgemm_split_k_alpha_zero_reads_neither_operand(isa, rng, num_threads, trans_a, trans_b):
     # alpha == 0: C = beta * C + bias whatever A and B hold, as on the other routes.
     a, b, c = operands(rng, 40, 40, 400, trans_a, trans_b)
     a[0, 0] = np.inf
     bias = rng.standard_normal(40).astype(np.float32)
     expected = 2.0 * c.astype(np.float64) + bias[:, None]
-    sgemm_on_threads(2, a, b, c, trans_a, trans_b, 0.0, 2.0, bias, 0)
+    num_threads(2)
+    _C.sgemm(a, b, c, trans_a, trans_b, 0.0, 2.0, bias, 0)
     check(c, expected)
 
 
-def test_sgemm_split_k_beta_zero_never_reads_c(isa, rng):
+def test_sgemm_split_k_beta_zero_never_reads_c(isa, rng, num_threads):
     a, b, _ = operands(rng, 40, 30, 3000, False, False)
     c = np.full((40, 30), np.nan, np.float32)
-    sgemm_on_threads(2, a, b, c, beta=0.0)
+    num_threads(2)
+    _C.sgemm(a, b, c, beta=0.0)
     check(c, reference(a, b, c, False, False, 1.0, 0.0))
 
 

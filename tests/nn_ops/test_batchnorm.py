@@ -90,19 +90,15 @@ def test_stats_merge_planes_with_different_means_and_spreads(rng):
 
 
 @pytest.mark.parametrize("shape", [(8, 4, 6, 6), (3, 7, 23, 29)])
-def test_same_result_with_one_or_two_threads(rng, shape):
+def test_same_result_with_one_or_two_threads(rng, num_threads, shape):
     x, w, b, rm, rv = _bn_case(rng, shape)
     results = []
-    previous = resnetc.get_num_threads()
-    try:
-        for n in (1, 2):
-            resnetc.set_num_threads(n)
-            xt = resnetc.Tensor(x.copy(), requires_grad=True)
-            out = F.batch_norm(xt, None, None, w, b, True)
-            out.backward(np.ones(out.shape, np.float32) * np.arange(out.numel(), dtype=np.float32).reshape(out.shape))
-            results.append((out.array, xt.grad.array))
-    finally:
-        resnetc.set_num_threads(previous)
+    for n in (1, 2):
+        num_threads(n)
+        xt = resnetc.Tensor(x.copy(), requires_grad=True)
+        out = F.batch_norm(xt, None, None, w, b, True)
+        out.backward(np.ones(out.shape, np.float32) * np.arange(out.numel(), dtype=np.float32).reshape(out.shape))
+        results.append((out.array, xt.grad.array))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
 
