@@ -34,6 +34,15 @@ def operands(rng, m, n, k, trans_a, trans_b):
     return a, b, c
 
 
+def check_sgemm_with_bias(rng, m, n, k, trans_a, trans_b, alpha, beta, bias_axis):
+    """One product with a bias along C's rows (bias_axis 0) or columns (1), against NumPy."""
+    a, b, c = operands(rng, m, n, k, trans_a, trans_b)
+    bias = rng.standard_normal(m if bias_axis == 0 else n).astype(np.float32)
+    ref = reference(a, b, c, trans_a, trans_b, alpha, beta, bias, bias_axis)
+    _C.sgemm(a, b, c, trans_a, trans_b, alpha, beta, bias, bias_axis)
+    check(c, ref)
+
+
 # (33, 2, 300) and (300, 49, 40) take the transposed route (C^T computed, then transposed).
 SHAPES = [(1, 1, 1), (7, 13, 5), (6, 16, 8), (5, 17, 3), (129, 257, 65), (33, 2, 300), (300, 49, 40),
           (2, 40, 1)]
@@ -93,11 +102,7 @@ def test_sgemm_leading_dimensions(isa, rng):
 @pytest.mark.parametrize("bias_axis", [0, 1])
 @pytest.mark.parametrize("m,n,k", [(7, 13, 5), (50, 70, 300), (60, 5, 64), (5, 60, 64)])
 def test_sgemm_bias_epilogue(isa, rng, bias_axis, m, n, k):
-    a, b, c = operands(rng, m, n, k, False, True)
-    bias = rng.standard_normal(m if bias_axis == 0 else n).astype(np.float32)
-    ref = reference(a, b, c, False, True, 1.0, 0.5, bias, bias_axis)
-    _C.sgemm(a, b, c, False, True, 1.0, 0.5, bias, bias_axis)
-    check(c, ref)
+    check_sgemm_with_bias(rng, m, n, k, False, True, 1.0, 0.5, bias_axis)
 
 
 # Several threads take C's columns in chunks, from one shared copy of packed A: chunks of
@@ -163,11 +168,7 @@ WIDE_AND_LONG = [(64, 1000, 600), (37, 70, 1200), (150, 96, 15000)]
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
 def test_sgemm_avx512_geometry(avx512_geometry, rng, m, n, k, trans_a, trans_b):
     assert _C.sgemm_config()["kernel"] == "generic_14x32"
-    a, b, c = operands(rng, m, n, k, trans_a, trans_b)
-    bias = rng.standard_normal(m).astype(np.float32)
-    ref = reference(a, b, c, trans_a, trans_b, 0.5, 1.0, bias, 0)
-    _C.sgemm(a, b, c, trans_a, trans_b, 0.5, 1.0, bias, 0)
-    check(c, ref)
+    check_sgemm_with_bias(rng, m, n, k, trans_a, trans_b, 0.5, 1.0, 0)
 
 
 # Batch 3 runs images in order, each GEMM threaded; batch 24 gives each of two threads chunks
@@ -212,12 +213,8 @@ def test_engine_matches_its_naive_reference(isa, rng, trans_a, trans_b):
 def test_sgemm_dot_route_long_k(isa, rng, num_threads, threads, m, n, k):
     # A @ B^T with few outputs and a long K: dot products when one side is under 32 (else the
     # packed driver), threads splitting K when there are 2.
-    a, b, c = operands(rng, m, n, k, False, True)
-    bias = rng.standard_normal(n).astype(np.float32)
-    ref = reference(a, b, c, False, True, 0.75, -1.0, bias, 1)
     num_threads(threads)
-    _C.sgemm(a, b, c, False, True, 0.75, -1.0, bias, 1)
-    check(c, ref)
+    check_sgemm_with_bias(rng, m, n, k, False, True, 0.75, -1.0, 1)
 
 
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
@@ -227,12 +224,8 @@ def test_sgemm_split_k_and_narrow_blocks(isa, rng, num_threads, trans_a, trans_b
     # a private C, then add them up; alpha, beta and the bias apply once, after the sum. (Some
     # of these take the dot or transposed route first on some ISAs; (64, 1000, 600) is split
     # along N into narrowed B blocks.)
-    a, b, c = operands(rng, m, n, k, trans_a, trans_b)
-    bias = rng.standard_normal(m).astype(np.float32)
-    ref = reference(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
     num_threads(2)
-    _C.sgemm(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
-    check(c, ref)
+    check_sgemm_with_bias(rng, m, n, k, trans_a, trans_b, 0.5, -2.0, 0)
 
 
 @pytest.mark.parametrize("m", [61, 62, 63, 64, 65])
@@ -253,12 +246,8 @@ def test_sgemm_transposed_route_long_k(isa, rng, num_threads, threads):
     # The stem's weight gradient shape (64 x 147, K long): on the 6x16 tile, C^T is computed
     # (98% of its tiles used, against 89%), on two threads with K split, then transposed.
     m, n, k = 64, 147, 4608
-    a, b, c = operands(rng, m, n, k, False, True)
-    bias = rng.standard_normal(n).astype(np.float32)
-    ref = reference(a, b, c, False, True, 0.5, 1.0, bias, 1)
     num_threads(threads)
-    _C.sgemm(a, b, c, False, True, 0.5, 1.0, bias, 1)
-    check(c, ref)
+    check_sgemm_with_bias(rng, m, n, k, False, True, 0.5, 1.0, 1)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -270,12 +259,8 @@ def test_sgemm_small_a_blocks_past_a_narrow_b(isa, rng, num_threads, threads, tr
     # streams past B in such blocks (150 rows: several, the last short), the next one
     # prefetched, over many K blocks; 257 columns keep the usual blocks.
     m, k = 150, 15000
-    a, b, c = operands(rng, m, n, k, trans_a, trans_b)
-    bias = rng.standard_normal(m).astype(np.float32)
-    ref = reference(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
     num_threads(threads)
-    _C.sgemm(a, b, c, trans_a, trans_b, 0.5, -2.0, bias, 0)
-    check(c, ref)
+    check_sgemm_with_bias(rng, m, n, k, trans_a, trans_b, 0.5, -2.0, 0)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -287,12 +272,8 @@ def test_sgemm_short_weight_gradient_transposed(isa, rng, num_threads, threads, 
     # C^T's rows. 150 x 40 is transposed for its tiles into 40 x 150, which must not be
     # transposed back (the two rules would recurse until the stack overflows).
     k = 4100
-    a, b, c = operands(rng, m, n, k, False, True)
-    bias = rng.standard_normal(n).astype(np.float32)
-    ref = reference(a, b, c, False, True, 1.0, beta, bias, 1)
     num_threads(threads)
-    _C.sgemm(a, b, c, False, True, 1.0, beta, bias, 1)
-    check(c, ref)
+    check_sgemm_with_bias(rng, m, n, k, False, True, 1.0, beta, 1)
 
 
 @pytest.mark.parametrize("trans_a,trans_b", [(False, False), (False, True)])
