@@ -16,7 +16,7 @@
  * images with 2 threads: 128 channels at 28x28 1.17x forward, 1.18x backward-data, 1.33x
  * weight gradient; 256 at 14x14 1.0x, 1.0x, 1.31x. (At 512 channels of 7x7, one image per
  * chunk ran 0.84x, 0.84x and 0.67x.) */
-enum { XI = 16, TARGET_TILES = 512, MIN_TILES = 48 };
+enum { XI = 16, TARGET_TILES = 512, MIN_TILES = 48, MAX_PART_TILES = 256 };
 #define CACHED_WEIGHT_FLOATS ((int64_t)XI * 256 * 256)
 
 /* Below this many channels on either side the transforms, linear in the data, weigh too much
@@ -34,6 +34,12 @@ typedef struct {
     int64_t h, w;         /* input and output size (stride 1, padding 1) */
     int64_t th, tw;       /* 2x2 output tiles per column and row */
 } wino_shape;
+
+/* The tiles one GEMM works on: tile rows [ti0, ti1) of images [n0, n0 + nb) (all rows unless
+ * nb is 1), tile t of image i's row ti at (i * (ti1 - ti0) + ti - ti0) * tw + tj. */
+typedef struct {
+    int64_t n0, nb, ti0, ti1;
+} wino_chunk;
 
 static int enabled = 1;
 
@@ -87,24 +93,30 @@ static int64_t scratch_floats(const wino_shape *ws) {
     return 2 * ph * half + 8 * half;
 }
 
-/* V[xi][c][t0 + ti*tw + tj] = (B^T d B)[xi] for the 4x4 input tile d at rows 2ti-1.., columns
- * 2tj-1.. of channel c, with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. The padded plane
- * is split into its even and odd columns first (tile tj's columns are even[tj], odd[tj],
- * even[tj + 1], odd[tj + 1]), so the steps down the columns and then along the rows both read
- * contiguous values.
+/* V[xi][c][t0 + (ti - ti0)*tw + tj] = (B^T d B)[xi], for tile rows ti in [ti0, ti1), of the
+ * 4x4 input tile d at rows 2ti-1.., columns 2tj-1.. of channel c, with
+ * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. The padded plane is split into its even and
+ * odd columns first (tile tj's columns are even[tj], odd[tj], even[tj + 1], odd[tj + 1]), so
+ * the steps down the columns and then along the rows both read contiguous values.
  * v is (16, cin, T); img is (cin, h, w), one image */
-static void input_transform_channel(float *v, int64_t T, int64_t t0, const float *img, int64_t c,
-                                    const wino_shape *ws, float *scratch) {
+static void input_transform_channel(float *v, int64_t T, int64_t t0, int64_t ti0, int64_t ti1,
+                                    const float *img, int64_t c, const wino_shape *ws,
+                                    float *scratch) {
     const int64_t h = ws->h, w = ws->w, tw = ws->tw, ph = 2 * ws->th + 2, half = tw + 1;
     const int64_t plane = ws->cin * T;
     float *even = scratch, *odd = scratch + ph * half, *rows = odd + ph * half;
     const float *src = img + c * h * w;
-    /* Padded column x is input column x - 1: even[x] = column 2x - 1, odd[x] = column 2x. */
-    memset(even, 0, (size_t)half * sizeof(float));
-    memset(odd, 0, (size_t)half * sizeof(float));
-    for (int64_t y = 0; y < h; y++) {
-        const float *restrict in = src + y * w;
-        float *restrict e = even + (y + 1) * half, *restrict d = odd + (y + 1) * half;
+    /* Padded row y + 1 and column x + 1 hold input row y and column x: even[x] = padded column
+     * 2x = input column 2x - 1, odd[x] = input column 2x. Only the padded rows that tile rows
+     * [ti0, ti1) read are split. */
+    for (int64_t py = 2 * ti0; py < 2 * ti1 + 2; py++) {
+        float *restrict e = even + py * half, *restrict d = odd + py * half;
+        if (py == 0 || py > h) {
+            memset(e, 0, (size_t)half * sizeof(float));
+            memset(d, 0, (size_t)half * sizeof(float));
+            continue;
+        }
+        const float *restrict in = src + (py - 1) * w;
         const int64_t pairs = w / 2; /* input columns 2x and 2x + 1 both exist */
         e[0] = 0.0f;
 #pragma GCC ivdep
@@ -115,9 +127,7 @@ static void input_transform_channel(float *v, int64_t T, int64_t t0, const float
         for (int64_t x = pairs; x < half; x++) d[x] = 2 * x < w ? in[2 * x] : 0.0f;
         for (int64_t x = pairs + 1; x < half; x++) e[x] = 0.0f;
     }
-    memset(even + (h + 1) * half, 0, (size_t)((ph - h - 1) * half) * sizeof(float));
-    memset(odd + (h + 1) * half, 0, (size_t)((ph - h - 1) * half) * sizeof(float));
-    for (int64_t ti = 0; ti < ws->th; ti++) {
+    for (int64_t ti = ti0; ti < ti1; ti++) {
         for (int parity = 0; parity < 2; parity++) {
             const float *restrict p0 = (parity ? odd : even) + 2 * ti * half;
             const float *restrict p1 = p0 + half, *restrict p2 = p1 + half, *restrict p3 = p2 + half;
@@ -133,7 +143,7 @@ static void input_transform_channel(float *v, int64_t T, int64_t t0, const float
         }
         for (int a = 0; a < 4; a++) {
             const float *restrict re = rows + a * half, *restrict ro = rows + (4 + a) * half;
-            float *restrict d0 = v + (a * 4) * plane + c * T + t0 + ti * tw;
+            float *restrict d0 = v + (a * 4) * plane + c * T + t0 + (ti - ti0) * tw;
             float *restrict d1 = d0 + plane, *restrict d2 = d1 + plane, *restrict d3 = d2 + plane;
 #pragma GCC ivdep
             for (int64_t tj = 0; tj < tw; tj++) {
@@ -146,14 +156,15 @@ static void input_transform_channel(float *v, int64_t T, int64_t t0, const float
     }
 }
 
-/* The 2x2 outputs of tile t = Y = A^T m A, A^T = [1 1 1 0; 0 1 -1 -1], for m the 16 values
- * m[xi][o][t0 + t] (+ bias), into (or added to) channel o of one image: a row of tiles at a
- * time, first down the columns of m (s0, s1: 8 rows of tw values, in scratch), then along the
- * rows, so both loops run over contiguous tiles.
+/* The 2x2 outputs of tile (ti, tj) = Y = A^T m A, A^T = [1 1 1 0; 0 1 -1 -1], for m the 16
+ * values m[xi][o][t0 + (ti - ti0)*tw + tj] (+ bias), for tile rows ti in [ti0, ti1), into (or
+ * added to) channel o of one image: a row of tiles at a time, first down the columns of m
+ * (s0, s1: 8 rows of tw values, in scratch), then along the rows, so both loops run over
+ * contiguous tiles.
  * m is (16, cout, T); out is (cout, h, w) */
 static void output_transform_channel(float *out, const float *m, int64_t T, int64_t t0,
-                                     const float *bias, int64_t o, const wino_shape *ws,
-                                     int accumulate, float *scratch) {
+                                     int64_t ti0, int64_t ti1, const float *bias, int64_t o,
+                                     const wino_shape *ws, int accumulate, float *scratch) {
     const int64_t h = ws->h, w = ws->w, tw = ws->tw, plane = ws->cout * T, pairs = w / 2;
     const float b = bias ? bias[o] : 0.0f;
     float *dst = out + o * h * w;
@@ -162,8 +173,8 @@ static void output_transform_channel(float *out, const float *m, int64_t T, int6
         s0[q] = scratch + q * tw;
         s1[q] = scratch + (4 + q) * tw;
     }
-    for (int64_t ti = 0; ti < ws->th; ti++) {
-        const float *mm = m + o * T + t0 + ti * tw;
+    for (int64_t ti = ti0; ti < ti1; ti++) {
+        const float *mm = m + o * T + t0 + (ti - ti0) * tw;
         for (int q = 0; q < 4; q++) {
             const float *restrict m0 = mm + q * plane, *restrict m1 = m0 + 4 * plane;
             const float *restrict m2 = m1 + 4 * plane, *restrict m3 = m2 + 4 * plane;
@@ -198,17 +209,19 @@ static void output_transform_channel(float *out, const float *m, int64_t T, int6
     }
 }
 
-/* dm[xi][o][t0 + ti*tw + tj] = (A y A^T)[xi] for the 2x2 block y of dout at rows 2ti.., columns
- * 2tj.. of channel o (zero outside the map), A = [1 0; 1 1; 1 -1; 0 -1]: the adjoint of the
- * output transform, so the gradient of the 16 GEMM outputs. As in the other transforms, a row of
- * blocks at a time: first along each of its two rows (w[r][b], 8 rows of tw values, in
- * scratch), then down the columns, both over contiguous blocks.
+/* dm[xi][o][t0 + (ti - ti0)*tw + tj] = (A y A^T)[xi], for tile rows ti in [ti0, ti1), of the
+ * 2x2 block y of dout at rows 2ti.., columns 2tj.. of channel o (zero outside the map),
+ * A = [1 0; 1 1; 1 -1; 0 -1]: the adjoint of the output transform, so the gradient of the 16
+ * GEMM outputs. As in the other transforms, a row of blocks at a time: first along each of its
+ * two rows (w[r][b], 8 rows of tw values, in scratch), then down the columns, both over
+ * contiguous blocks.
  * dm is (16, cout, T); dy is (cout, h, w), one image */
-static void output_adjoint_channel(float *dm, int64_t T, int64_t t0, const float *dy, int64_t o,
-                                   const wino_shape *ws, float *scratch) {
+static void output_adjoint_channel(float *dm, int64_t T, int64_t t0, int64_t ti0, int64_t ti1,
+                                   const float *dy, int64_t o, const wino_shape *ws,
+                                   float *scratch) {
     const int64_t h = ws->h, w = ws->w, tw = ws->tw, plane = ws->cout * T, pairs = w / 2;
     const float *src = dy + o * h * w;
-    for (int64_t ti = 0; ti < ws->th; ti++) {
+    for (int64_t ti = ti0; ti < ti1; ti++) {
         for (int r = 0; r < 2; r++) {
             float *restrict w0 = scratch + (4 * r) * tw, *restrict w1 = w0 + tw;
             float *restrict w2 = w1 + tw, *restrict w3 = w2 + tw;
@@ -232,7 +245,7 @@ static void output_adjoint_channel(float *dm, int64_t T, int64_t t0, const float
         }
         for (int b = 0; b < 4; b++) {
             const float *restrict top = scratch + b * tw, *restrict bottom = scratch + (4 + b) * tw;
-            float *restrict d0 = dm + b * plane + o * T + t0 + ti * tw;
+            float *restrict d0 = dm + b * plane + o * T + t0 + (ti - ti0) * tw;
             float *restrict d1 = d0 + 4 * plane, *restrict d2 = d1 + 4 * plane, *restrict d3 = d2 + 4 * plane;
 #pragma GCC ivdep
             for (int64_t tj = 0; tj < tw; tj++) {
@@ -247,18 +260,19 @@ static void output_adjoint_channel(float *dm, int64_t T, int64_t t0, const float
 
 enum { INPUT_TRANSFORM, OUTPUT_TRANSFORM, OUTPUT_ADJOINT };
 
-/* One of the transforms over images [n0, n0 + nb), tile t0 of image i at i * th * tw: input
- * planes (cin of them) into tiles, tiles into output planes (cout), or output gradient planes
- * (cout) into tiles. Outside a parallel region the channels are split over threads. */
+/* One of the transforms over a chunk's tiles: input planes (cin of them) into tiles, tiles into
+ * output planes (cout), or output gradient planes (cout) into tiles. Outside a parallel region
+ * the channels are split over threads. */
 static rc_status transform_images(int kind, float *tiles, int64_t T, float *out, const float *in,
                                   const float *bias, int accumulate, const wino_shape *ws,
-                                  int64_t n0, int64_t nb) {
-    const int64_t per_image = ws->th * ws->tw, hw = ws->h * ws->w;
+                                  const wino_chunk *ch) {
+    const int64_t per_image = (ch->ti1 - ch->ti0) * ws->tw, hw = ws->h * ws->w;
     const int64_t channels = kind == INPUT_TRANSFORM ? ws->cin : ws->cout;
+    const int64_t ti0 = ch->ti0, ti1 = ch->ti1;
     const int split = !omp_in_parallel() && omp_get_max_threads() > 1;
     rc_status status = RC_OK;
-    for (int64_t i = 0; i < nb; i++) {
-        const int64_t image = (n0 + i) * channels * hw, t0 = i * per_image;
+    for (int64_t i = 0; i < ch->nb; i++) {
+        const int64_t image = (ch->n0 + i) * channels * hw, t0 = i * per_image;
 #pragma omp parallel for schedule(static) if (split)
         for (int64_t c = 0; c < channels; c++) {
             float *scratch = rc_workspace(RC_WS_WINOGRAD_PAD, (size_t)scratch_floats(ws));
@@ -268,27 +282,28 @@ static rc_status transform_images(int kind, float *tiles, int64_t T, float *out,
                 continue;
             }
             if (kind == INPUT_TRANSFORM)
-                input_transform_channel(tiles, T, t0, in + image, c, ws, scratch);
+                input_transform_channel(tiles, T, t0, ti0, ti1, in + image, c, ws, scratch);
             else if (kind == OUTPUT_TRANSFORM)
-                output_transform_channel(out + image, tiles, T, t0, bias, c, ws, accumulate, scratch);
+                output_transform_channel(out + image, tiles, T, t0, ti0, ti1, bias, c, ws,
+                                         accumulate, scratch);
             else
-                output_adjoint_channel(tiles, T, t0, in + image, c, ws, scratch);
+                output_adjoint_channel(tiles, T, t0, ti0, ti1, in + image, c, ws, scratch);
         }
     }
     return status;
 }
 
-/* Images [n0, n0 + nb): transform them, 16 GEMMs with U (packed, unless panels is NULL),
- * transform back. Inside a parallel region everything runs on this thread; otherwise the
- * transforms split channels over threads and the GEMMs are threaded. */
+/* One chunk: transform its tiles, 16 GEMMs with U (packed, unless panels is NULL), transform
+ * back. Inside a parallel region everything runs on this thread; otherwise the transforms split
+ * channels over threads and the GEMMs are threaded. */
 static rc_status winograd_chunk(float *out, const float *inp, const float *panels, size_t per_xi,
-                                const float *u, const float *bias, const wino_shape *ws, int64_t n0,
-                                int64_t nb, int accumulate) {
-    const int64_t T = nb * ws->th * ws->tw;
+                                const float *u, const float *bias, const wino_shape *ws,
+                                const wino_chunk *ch, int accumulate) {
+    const int64_t T = ch->nb * (ch->ti1 - ch->ti0) * ws->tw;
     float *v = rc_workspace(RC_WS_COL, (size_t)(XI * ws->cin * T));
     float *m = rc_workspace(RC_WS_OUT, (size_t)(XI * ws->cout * T));
     if (!v || !m) return RC_ERR_NOMEM;
-    rc_status status = transform_images(INPUT_TRANSFORM, v, T, NULL, inp, NULL, 0, ws, n0, nb);
+    rc_status status = transform_images(INPUT_TRANSFORM, v, T, NULL, inp, NULL, 0, ws, ch);
     if (status != RC_OK) return status;
     for (int xi = 0; xi < XI; xi++) {
         const float *a = u + xi * ws->cout * ws->cin, *b = v + xi * ws->cin * T;
@@ -299,7 +314,7 @@ static rc_status winograd_chunk(float *out, const float *inp, const float *panel
                                          NULL, RC_GEMM_NO_BIAS);
         if (st != RC_OK) return st;
     }
-    return transform_images(OUTPUT_TRANSFORM, m, T, out, NULL, bias, accumulate, ws, n0, nb);
+    return transform_images(OUTPUT_TRANSFORM, m, T, out, NULL, bias, accumulate, ws, ch);
 }
 
 /* Images per chunk: about as many as make TARGET_TILES (or MIN_TILES, for weights that stay in
@@ -314,6 +329,41 @@ static int64_t images_per_chunk(const wino_shape *ws, int threads) {
     chunks = (chunks + threads - 1) / threads * threads;
     if (chunks > ws->n) chunks = ws->n;
     return (ws->n + chunks - 1) / chunks;
+}
+
+/* How a batch is cut into chunks: `images` whole images each, or (images == 1) each image into
+ * `parts` runs of tile rows; `count` chunks in all. */
+typedef struct {
+    int64_t images, parts, count;
+} wino_plan;
+
+/* Chunks of images_per_chunk images. With split_rows, where threads take chunks side by side
+ * and the weights stay in cache, an image of more than MAX_PART_TILES tiles is cut into runs of
+ * tile rows, so that its V and M stay small as well: 56x56 with 64 channels, 4 runs of 7 tile
+ * rows, 1.6 MiB for V and M instead of 6.4: 1.00-1.10x forward, 1.03-1.05x backward-data in
+ * three runs of 12-16 alternating pairs. (Not for the weight gradient: its 64 x 64 products
+ * over 196 tiles instead of 784 ran 0.76x, their dot products' sums and C updates four times as
+ * many.) */
+static wino_plan chunk_plan(const wino_shape *ws, int threads, int split_rows) {
+    wino_plan plan = {images_per_chunk(ws, threads), 1, 0};
+    const int64_t tiles = ws->th * ws->tw;
+    if (split_rows && threads > 1 && plan.images == 1 && tiles > MAX_PART_TILES &&
+        XI * ws->cin * ws->cout <= CACHED_WEIGHT_FLOATS) {
+        plan.parts = (tiles + MAX_PART_TILES - 1) / MAX_PART_TILES;
+        if (plan.parts > ws->th) plan.parts = ws->th;
+    }
+    plan.count = plan.parts > 1 ? ws->n * plan.parts : (ws->n + plan.images - 1) / plan.images;
+    return plan;
+}
+
+static wino_chunk chunk_at(const wino_plan *plan, const wino_shape *ws, int64_t q) {
+    if (plan->parts > 1) {
+        const int64_t part = q % plan->parts;
+        return (wino_chunk){q / plan->parts, 1, ws->th * part / plan->parts,
+                            ws->th * (part + 1) / plan->parts};
+    }
+    const int64_t n0 = q * plan->images;
+    return (wino_chunk){n0, ws->n - n0 < plan->images ? ws->n - n0 : plan->images, 0, ws->th};
 }
 
 rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, const float *bias,
@@ -332,7 +382,7 @@ rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, 
      * its own). With fewer, chunks run in turn, each GEMM threaded. */
     const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
     const int chunks_in_parallel = threads > 1 && ws.n >= threads;
-    const int64_t per_chunk = images_per_chunk(&ws, chunks_in_parallel ? threads : 1);
+    const wino_plan plan = chunk_plan(&ws, chunks_in_parallel ? threads : 1, 1);
     const size_t per_xi = rc_sgemm_packed_a_floats(ws.cout, ws.cin);
     float *panels = chunks_in_parallel ? rc_workspace(RC_WS_PACKED_WEIGHT, per_xi * XI) : NULL;
     if (panels) {
@@ -343,9 +393,9 @@ rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, 
     rc_status status = RC_OK;
     if (chunks_in_parallel) {
 #pragma omp parallel for schedule(dynamic, 1)
-        for (int64_t n0 = 0; n0 < ws.n; n0 += per_chunk) {
-            const int64_t nb = ws.n - n0 < per_chunk ? ws.n - n0 : per_chunk;
-            rc_status st = winograd_chunk(out, inp, panels, per_xi, u, bias, &ws, n0, nb, accumulate);
+        for (int64_t q = 0; q < plan.count; q++) {
+            const wino_chunk ch = chunk_at(&plan, &ws, q);
+            rc_status st = winograd_chunk(out, inp, panels, per_xi, u, bias, &ws, &ch, accumulate);
             if (st != RC_OK) {
 #pragma omp atomic write
                 status = st;
@@ -353,9 +403,9 @@ rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, 
         }
         return status;
     }
-    for (int64_t n0 = 0; n0 < ws.n && status == RC_OK; n0 += per_chunk) {
-        const int64_t nb = ws.n - n0 < per_chunk ? ws.n - n0 : per_chunk;
-        status = winograd_chunk(out, inp, panels, per_xi, u, bias, &ws, n0, nb, accumulate);
+    for (int64_t q = 0; q < plan.count && status == RC_OK; q++) {
+        const wino_chunk ch = chunk_at(&plan, &ws, q);
+        status = winograd_chunk(out, inp, panels, per_xi, u, bias, &ws, &ch, accumulate);
     }
     return status;
 }
@@ -377,15 +427,15 @@ static void weight_adjoint(float *dg, const float *du, int64_t plane) {
     }
 }
 
-/* du[xi] (cout, cin) (+)= dM[xi] @ V[xi]^T over the tiles of images [n0, n0 + nb). */
+/* du[xi] (cout, cin) (+)= dM[xi] @ V[xi]^T over the tiles of one chunk. */
 static rc_status weight_grad_chunk(float *du, const float *dout, const float *inp,
-                                   const wino_shape *ws, int64_t n0, int64_t nb, int first) {
-    const int64_t T = nb * ws->th * ws->tw;
+                                   const wino_shape *ws, const wino_chunk *ch, int first) {
+    const int64_t T = ch->nb * (ch->ti1 - ch->ti0) * ws->tw;
     float *v = rc_workspace(RC_WS_COL, (size_t)(XI * ws->cin * T));
     float *dm = rc_workspace(RC_WS_OUT, (size_t)(XI * ws->cout * T));
     if (!v || !dm) return RC_ERR_NOMEM;
-    rc_status status = transform_images(INPUT_TRANSFORM, v, T, NULL, inp, NULL, 0, ws, n0, nb);
-    if (status == RC_OK) status = transform_images(OUTPUT_ADJOINT, dm, T, NULL, dout, NULL, 0, ws, n0, nb);
+    rc_status status = transform_images(INPUT_TRANSFORM, v, T, NULL, inp, NULL, 0, ws, ch);
+    if (status == RC_OK) status = transform_images(OUTPUT_ADJOINT, dm, T, NULL, dout, NULL, 0, ws, ch);
     for (int xi = 0; xi < XI && status == RC_OK; xi++)
         status = rc_sgemm(0, 1, ws->cout, ws->cin, T, 1.0f, dm + xi * ws->cout * T, T, v + xi * ws->cin * T,
                           T, first ? 0.0f : 1.0f, du + xi * ws->cout * ws->cin, ws->cin, NULL, RC_GEMM_NO_BIAS);
@@ -395,13 +445,12 @@ static rc_status weight_grad_chunk(float *du, const float *dout, const float *in
 /* One thread's share of the weight gradient: chunks t, t + nt, ... summed into du (all zero if
  * it has none). */
 static rc_status weight_grad_share(float *du, const float *dout, const float *inp,
-                                   const wino_shape *ws, int64_t per_chunk, int t, int nt) {
-    const int64_t chunks = (ws->n + per_chunk - 1) / per_chunk;
+                                   const wino_shape *ws, const wino_plan *plan, int t, int nt) {
     rc_status status = RC_OK;
     int first = 1;
-    for (int64_t q = t; q < chunks && status == RC_OK; q += nt, first = 0) {
-        const int64_t n0 = q * per_chunk, nb = ws->n - n0 < per_chunk ? ws->n - n0 : per_chunk;
-        status = weight_grad_chunk(du, dout, inp, ws, n0, nb, first);
+    for (int64_t q = t; q < plan->count && status == RC_OK; q += nt, first = 0) {
+        const wino_chunk ch = chunk_at(plan, ws, q);
+        status = weight_grad_chunk(du, dout, inp, ws, &ch, first);
     }
     if (status == RC_OK && first) memset(du, 0, (size_t)(XI * ws->cout * ws->cin) * sizeof(float));
     return status;
@@ -419,13 +468,14 @@ rc_status rc_conv2d_winograd_backward_weight(float *dweight, const float *dout, 
          * of a single thread, each GEMM would start threads of its own). */
         float *du = rc_workspace(RC_WS_ACCUM, (size_t)(XI * plane));
         if (!du) return RC_ERR_NOMEM;
-        rc_status status = weight_grad_share(du, dout, inp, &ws, images_per_chunk(&ws, 1), 0, 1);
+        const wino_plan plan = chunk_plan(&ws, 1, 0);
+        rc_status status = weight_grad_share(du, dout, inp, &ws, &plan, 0, 1);
         if (status != RC_OK) return status;
 #pragma omp parallel for schedule(static) if (!omp_in_parallel() && plane > 4096)
         for (int64_t i = 0; i < plane; i++) weight_adjoint(dweight + i * 9, du + i, plane);
         return RC_OK;
     }
-    const int64_t per_chunk = images_per_chunk(&ws, threads);
+    const wino_plan plan = chunk_plan(&ws, threads, 0);
     /* Chunk q goes to thread q % threads, each summing into its own dU; the dUs are then added
      * in thread order: the same sums whatever the timing. */
     float **partial = calloc((size_t)threads, sizeof(float *));
@@ -436,7 +486,7 @@ rc_status rc_conv2d_winograd_backward_weight(float *dweight, const float *dout, 
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         float *du = rc_workspace(RC_WS_ACCUM, (size_t)(XI * plane));
         partial[t] = du;
-        rc_status st = du ? weight_grad_share(du, dout, inp, &ws, per_chunk, t, nt) : RC_ERR_NOMEM;
+        rc_status st = du ? weight_grad_share(du, dout, inp, &ws, &plan, t, nt) : RC_ERR_NOMEM;
         if (st != RC_OK) {
 #pragma omp atomic write
             status = st;

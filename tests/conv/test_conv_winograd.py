@@ -18,9 +18,10 @@ PATHS_RTOL = 4e-6
 # (N, C, K, H, W, bias): even and odd sizes (an odd size's last tile row or column is half
 # outside the map), 1x1 and 2x3 maps (a single tile), C != K both ways, a batch of one (the
 # GEMMs then run threaded, the transforms split channels), and batches that give each thread
-# several chunks: of one image (7x7) or of several (5x5, of 9 tiles each), and of several
-# images because the transformed weights (16 x 272 x 256 floats) are too large to reread per
-# image.
+# several chunks: of one image (7x7) or of several (5x5, of 9 tiles each), of several images
+# because the transformed weights (16 x 272 x 256 floats) are too large to reread per image,
+# and of half an image each (35x33: 18 x 17 tiles, past the 256 that one chunk takes, cut
+# into tile rows 0-8 and 9-17 when the threads take chunks side by side).
 SHAPES = [
     (2, 16, 16, 7, 7, True),
     (3, 32, 48, 8, 9, False),
@@ -31,6 +32,7 @@ SHAPES = [
     (24, 16, 16, 7, 7, True),
     (24, 16, 16, 5, 5, True),
     (8, 272, 256, 3, 3, False),
+    (2, 16, 16, 35, 33, True),
     (4, 48, 16, 13, 11, False),
 ]
 
