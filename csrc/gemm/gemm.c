@@ -591,8 +591,9 @@ rc_status rc_sgemm_prepacked(const float *panels, int trans_a, int trans_b, int6
                              rc_gemm_bias bias_kind) {
     if (m < 0 || n < 0 || k < 0) return RC_ERR_ARGUMENT;
     const rc_sgemm_config *cfg = rc_sgemm_active_config();
-    if (!panels || takes_dot_route(trans_a, trans_b, m, n, k, alpha) ||
-        takes_transposed_route(cfg, trans_a, trans_b, m, n, k))
+    /* A narrow C stays on the panels: transposed (takes_transposed_route) it would pack the
+     * weights again as B (Winograd's 256 x 49 x 256 products at 14x14: 1.02-1.04x faster). */
+    if (!panels || takes_dot_route(trans_a, trans_b, m, n, k, alpha))
         return rc_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
                         bias_kind);
     return sgemm_serial(cfg, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,

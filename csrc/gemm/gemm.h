@@ -49,9 +49,9 @@ rc_status rc_sgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, fl
  * from op(A), scaled by alpha; rc_sgemm_prepacked then computes rc_sgemm's result with those
  * panels instead of packing A, serially on the calling thread (its callers run in parallel
  * over images). It takes the same arguments as rc_sgemm plus `panels`, packed from the same
- * (trans_a, m, k, alpha, a) under the same active config; shapes that rc_sgemm routes
- * elsewhere, or panels == NULL, go through rc_sgemm (threaded, when called outside a parallel
- * region). */
+ * (trans_a, m, k, alpha, a) under the same active config; shapes that rc_sgemm computes as
+ * dot products, or panels == NULL, go through rc_sgemm (threaded, when called outside a
+ * parallel region), while a narrow C, which rc_sgemm would transpose, stays on the panels. */
 size_t rc_sgemm_packed_a_floats(int64_t m, int64_t k);
 void rc_sgemm_pack_a_all(float *panels, int trans_a, int64_t m, int64_t k, float alpha,
                          const float *a, int64_t lda);
