@@ -496,14 +496,14 @@ static rc_status sgemm_nt_dot(int64_t m, int64_t n, int64_t k, float alpha, cons
     return sgemm_split_k(&job, threads, k, alpha, beta, c, ldc, bias, bias_kind);
 }
 
-/* Few outputs, a long reduction, both operands' rows along K: dot products beat packing both
- * operands to use each element a few times. (With both sides of C at least 32, e.g. the
- * stem's 64 x 147 weight gradient, and two threads to split K, the packed driver is faster:
- * 1.10x on the stem's; on one thread the dot products stay 1.05x faster.) */
+/* Few outputs, a long reduction, both operands' rows along K, and one side of C under 32:
+ * dot products beat packing both operands to use each element a few times. With both sides at
+ * least 32 the packed driver is faster, on two threads splitting K (the stem's 64 x 147 weight
+ * gradient: 1.10x) and on one (64 x 64, 64 x 147 and 48 x 96 over K of 196 to 100352, as in the
+ * weight gradients that run per image: 1.0-2.2x; Winograd's 64 x 64 ones at 56x56 1.11x). */
 static int takes_dot_route(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha) {
-    const int one_thread = omp_in_parallel() || omp_get_max_threads() == 1;
     return !trans_a && trans_b && k >= 64 && alpha != 0.0f && m * n <= RC_NT_DOT_MAX_OUTPUTS &&
-           (m < 32 || n < 32 || one_thread) && !forced;
+           (m < 32 || n < 32) && !forced;
 }
 
 /* A narrow C (e.g. N = 49 for a 7x7 feature map against NR = 16) wastes most of its last

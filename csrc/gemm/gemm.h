@@ -10,7 +10,7 @@
  * in chunks as threads finish them (else each thread packs A for its fixed share), or along M
  * when C is taller than wide.
  * Three shapes take another route inside rc_sgemm, checked in this order:
- *  - A @ B^T with few outputs (M*N <= 12288, one side under 32 or one thread) and K >= 64:
+ *  - A @ B^T with few outputs (M*N <= 12288, one side under 32) and K >= 64:
  *    dot products of contiguous rows (sgemm_nt_dot.h), e.g. a grouped convolution's weight
  *    gradient;
  *  - a C much narrower than the tile (N = 49 against NR = 16), or A @ B^T with K >= 4096, M
