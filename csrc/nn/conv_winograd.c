@@ -337,17 +337,15 @@ typedef struct {
     int64_t images, parts, count;
 } wino_plan;
 
-/* Chunks of images_per_chunk images. With split_rows, where threads take chunks side by side
- * and the weights stay in cache, an image of more than MAX_PART_TILES tiles is cut into runs of
- * tile rows, so that its V and M stay small as well: 56x56 with 64 channels, 4 runs of 7 tile
- * rows, 1.6 MiB for V and M instead of 6.4: 1.00-1.10x forward, 1.03-1.05x backward-data in
- * three runs of 12-16 alternating pairs. (Not for the weight gradient: its 64 x 64 products
- * over 196 tiles instead of 784 ran 0.76x, their dot products' sums and C updates four times as
- * many.) */
-static wino_plan chunk_plan(const wino_shape *ws, int threads, int split_rows) {
+/* Chunks of images_per_chunk images. Where threads take chunks side by side and the weights
+ * stay in cache, an image of more than MAX_PART_TILES tiles is cut into runs of tile rows, so
+ * that its V and M stay small as well: 56x56 with 64 channels, 4 runs of 7 tile rows, 1.6 MiB
+ * for V and M instead of 6.4: 1.00-1.10x forward, 1.03-1.05x backward-data in three runs of
+ * 12-16 alternating pairs, 1.19-1.25x weight gradient in two. */
+static wino_plan chunk_plan(const wino_shape *ws, int threads) {
     wino_plan plan = {images_per_chunk(ws, threads), 1, 0};
     const int64_t tiles = ws->th * ws->tw;
-    if (split_rows && threads > 1 && plan.images == 1 && tiles > MAX_PART_TILES &&
+    if (threads > 1 && plan.images == 1 && tiles > MAX_PART_TILES &&
         XI * ws->cin * ws->cout <= CACHED_WEIGHT_FLOATS) {
         plan.parts = (tiles + MAX_PART_TILES - 1) / MAX_PART_TILES;
         if (plan.parts > ws->th) plan.parts = ws->th;
@@ -377,12 +375,13 @@ rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, 
     if (!u) return RC_ERR_NOMEM;
     weight_transform(u, weight, &ws, s->c, data_grad);
 
-    /* With at least an image per thread, threads take chunks of images, each running its GEMMs
-     * serially with U packed once for all of them (if the workspace grows; else each GEMM packs
-     * its own). With fewer, chunks run in turn, each GEMM threaded. */
+    /* With at least an image per thread, threads take chunks (of images, or of an image's tile
+     * rows), each running its GEMMs serially with U packed once for all of them (if the
+     * workspace grows; else each GEMM packs its own). With fewer, chunks run in turn, each GEMM
+     * threaded. */
     const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
     const int chunks_in_parallel = threads > 1 && ws.n >= threads;
-    const wino_plan plan = chunk_plan(&ws, chunks_in_parallel ? threads : 1, 1);
+    const wino_plan plan = chunk_plan(&ws, chunks_in_parallel ? threads : 1);
     const size_t per_xi = rc_sgemm_packed_a_floats(ws.cout, ws.cin);
     float *panels = chunks_in_parallel ? rc_workspace(RC_WS_PACKED_WEIGHT, per_xi * XI) : NULL;
     if (panels) {
@@ -468,14 +467,14 @@ rc_status rc_conv2d_winograd_backward_weight(float *dweight, const float *dout, 
          * of a single thread, each GEMM would start threads of its own). */
         float *du = rc_workspace(RC_WS_ACCUM, (size_t)(XI * plane));
         if (!du) return RC_ERR_NOMEM;
-        const wino_plan plan = chunk_plan(&ws, 1, 0);
+        const wino_plan plan = chunk_plan(&ws, 1);
         rc_status status = weight_grad_share(du, dout, inp, &ws, &plan, 0, 1);
         if (status != RC_OK) return status;
 #pragma omp parallel for schedule(static) if (!omp_in_parallel() && plane > 4096)
         for (int64_t i = 0; i < plane; i++) weight_adjoint(dweight + i * 9, du + i, plane);
         return RC_OK;
     }
-    const wino_plan plan = chunk_plan(&ws, threads, 0);
+    const wino_plan plan = chunk_plan(&ws, threads);
     /* Chunk q goes to thread q % threads, each summing into its own dU; the dUs are then added
      * in thread order: the same sums whatever the timing. */
     float **partial = calloc((size_t)threads, sizeof(float *));
