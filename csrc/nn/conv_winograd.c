@@ -317,13 +317,17 @@ static rc_status winograd_chunk(float *out, const float *inp, const float *panel
     return transform_images(OUTPUT_TRANSFORM, m, T, out, NULL, bias, accumulate, ws, ch);
 }
 
+/* Whether the transformed weights are small enough to reread from cache per chunk. */
+static int weights_cached(const wino_shape *ws) {
+    return XI * ws->cin * ws->cout <= CACHED_WEIGHT_FLOATS;
+}
+
 /* Images per chunk: about as many as make TARGET_TILES (or MIN_TILES, for weights that stay in
  * cache), the chunks then evened out to whole rounds of the threads where there are enough
  * images (32 images of 7x7 at 512 channels: 4 chunks of 8, not 11 + 11 + 10 with one thread
  * idle for the last). */
 static int64_t images_per_chunk(const wino_shape *ws, int threads) {
-    const int64_t target =
-        XI * ws->cin * ws->cout <= CACHED_WEIGHT_FLOATS ? MIN_TILES : TARGET_TILES;
+    const int64_t target = weights_cached(ws) ? MIN_TILES : TARGET_TILES;
     const int64_t tiles = ws->th * ws->tw, min_images = (target + tiles - 1) / tiles;
     int64_t chunks = (ws->n + min_images - 1) / min_images;
     chunks = (chunks + threads - 1) / threads * threads;
@@ -345,8 +349,7 @@ typedef struct {
 static wino_plan chunk_plan(const wino_shape *ws, int threads) {
     wino_plan plan = {images_per_chunk(ws, threads), 1, 0};
     const int64_t tiles = ws->th * ws->tw;
-    if (threads > 1 && plan.images == 1 && tiles > MAX_PART_TILES &&
-        XI * ws->cin * ws->cout <= CACHED_WEIGHT_FLOATS) {
+    if (threads > 1 && plan.images == 1 && tiles > MAX_PART_TILES && weights_cached(ws)) {
         plan.parts = (tiles + MAX_PART_TILES - 1) / MAX_PART_TILES;
         if (plan.parts > ws->th) plan.parts = ws->th;
     }
