@@ -260,6 +260,25 @@ static void output_adjoint_channel(float *dm, int64_t T, int64_t t0, int64_t ti0
 
 enum { INPUT_TRANSFORM, OUTPUT_TRANSFORM, OUTPUT_ADJOINT };
 
+/* Each channel's tiles of one image lie in 16 runs of `per_image` floats, one per xi, a plane
+ * apart. Runs of at most SHORT_RUN_TILES (two cache lines) are too short for the hardware
+ * prefetchers to follow, and in chunks of many images they lie beyond L2: stores then wait for
+ * their lines and loads stall (7x7 maps at 512 channels). So the transform of a channel first
+ * prefetches the next channel's runs, for writing or reading: 1.07-1.09x on all three
+ * directions at 7x7; at 14x14 (49 tiles) and over it neutral to 0.92-0.98x. */
+enum { SHORT_RUN_TILES = 32 };
+
+static void prefetch_channel_tiles(const float *tiles, int64_t plane, int64_t T, int64_t t0,
+                                   int64_t c, int64_t per_image, int for_writing) {
+    for (int xi = 0; xi < XI; xi++) {
+        const char *run = (const char *)(tiles + xi * plane + c * T + t0);
+        for (int64_t off = 0; off < per_image * (int64_t)sizeof(float) + 63; off += 64) {
+            if (for_writing) __builtin_prefetch(run + off, 1, 3);
+            else __builtin_prefetch(run + off, 0, 3);
+        }
+    }
+}
+
 /* One of the transforms over a chunk's tiles: input planes (cin of them) into tiles, tiles into
  * output planes (cout), or output gradient planes (cout) into tiles. Outside a parallel region
  * the channels are split over threads. */
@@ -281,6 +300,8 @@ static rc_status transform_images(int kind, float *tiles, int64_t T, float *out,
                 status = RC_ERR_NOMEM;
                 continue;
             }
+            if (per_image <= SHORT_RUN_TILES && c + 1 < channels)
+                prefetch_channel_tiles(tiles, channels * T, T, t0, c + 1, per_image, kind != OUTPUT_TRANSFORM);
             if (kind == INPUT_TRANSFORM)
                 input_transform_channel(tiles, T, t0, ti0, ti1, in + image, c, ws, scratch);
             else if (kind == OUTPUT_TRANSFORM)
