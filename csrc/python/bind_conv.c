@@ -274,6 +274,33 @@ static PyObject *py_conv2d_backward_data_into(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* New zeroed arrays for a weight gradient of shape wdims and, when need_bias, its bias's
+ * (bias_len entries; else *db is NULL). Returns -1 with an exception set and nothing left
+ * allocated. */
+static int new_weight_grads(int nd, const npy_intp *wdims, npy_intp bias_len, int need_bias,
+                            PyArrayObject **dw, PyArrayObject **db) {
+    *dw = rc_new_array(nd, wdims, NPY_FLOAT32, 1);
+    *db = need_bias ? rc_new_array(1, &bias_len, NPY_FLOAT32, 1) : NULL;
+    if (!*dw || (need_bias && !*db)) {
+        Py_CLEAR(*dw);
+        Py_CLEAR(*db);
+        return -1;
+    }
+    return 0;
+}
+
+/* (dw, db or None) after the kernel's `status`; on an error, `what`'s exception and both freed. */
+static PyObject *weight_grads_result(rc_status status, const char *what, PyArrayObject *dw,
+                                     PyArrayObject *db) {
+    if (rc_raise_status(status, what) < 0) {
+        Py_DECREF(dw);
+        Py_XDECREF(db);
+        return NULL;
+    }
+    if (!db) return Py_BuildValue("(NO)", dw, Py_None);
+    return Py_BuildValue("(NN)", dw, db);
+}
+
 static PyObject *py_conv2d_backward_weight(PyObject *self, PyObject *args) {
     PyObject *dy_obj, *x_obj, *shape_obj, *stride, *padding, *dilation;
     Py_ssize_t groups;
@@ -299,29 +326,15 @@ static PyObject *py_conv2d_backward_weight(PyObject *self, PyObject *args) {
     }
     npy_intp ydims[4] = {s.n, s.k, s.oh, s.ow};
     if (rc_check_shape(dy, "conv2d backward: grad_output", 4, ydims) < 0) return NULL;
-    npy_intp wdims[4] = {ws[0], ws[1], ws[2], ws[3]}, bdims[1] = {s.k};
-    PyArrayObject *dw = rc_new_array(4, wdims, NPY_FLOAT32, 1);
-    PyArrayObject *db = need_bias ? rc_new_array(1, bdims, NPY_FLOAT32, 1) : NULL;
-    if (!dw || (need_bias && !db)) {
-        Py_XDECREF(dw);
-        Py_XDECREF(db);
-        return NULL;
-    }
+    npy_intp wdims[4] = {ws[0], ws[1], ws[2], ws[3]};
+    PyArrayObject *dw, *db;
+    if (new_weight_grads(4, wdims, s.k, need_bias, &dw, &db) < 0) return NULL;
     rc_status status;
     Py_BEGIN_ALLOW_THREADS
     status = rc_conv2d_backward_weight(RC_DATA_F32(dw), db ? RC_DATA_F32(db) : NULL, RC_DATA_F32(dy),
                                        RC_DATA_F32(x), &s);
     Py_END_ALLOW_THREADS
-    if (rc_raise_status(status, "conv2d backward (weight)") < 0) {
-        Py_DECREF(dw);
-        Py_XDECREF(db);
-        return NULL;
-    }
-    if (!db) {
-        Py_INCREF(Py_None);
-        db = (PyArrayObject *)Py_None;
-    }
-    return Py_BuildValue("(NN)", dw, db);
+    return weight_grads_result(status, "conv2d backward (weight)", dw, db);
 }
 
 /* ------------------------------------------------------------------ linear */
@@ -392,29 +405,15 @@ static PyObject *py_linear_backward_weight(PyObject *self, PyObject *args) {
     int64_t n = PyArray_DIM(x, 0), in_f = PyArray_DIM(x, 1), out_f = PyArray_DIM(dy, 1);
     npy_intp ydims[2] = {n, out_f};
     if (rc_check_shape(dy, "linear backward: grad_output", 2, ydims) < 0) return NULL;
-    npy_intp wdims[2] = {out_f, in_f}, bdims[1] = {out_f};
-    PyArrayObject *dw = rc_new_array(2, wdims, NPY_FLOAT32, 1);
-    PyArrayObject *db = need_bias ? rc_new_array(1, bdims, NPY_FLOAT32, 1) : NULL;
-    if (!dw || (need_bias && !db)) {
-        Py_XDECREF(dw);
-        Py_XDECREF(db);
-        return NULL;
-    }
+    npy_intp wdims[2] = {out_f, in_f};
+    PyArrayObject *dw, *db;
+    if (new_weight_grads(2, wdims, out_f, need_bias, &dw, &db) < 0) return NULL;
     rc_status status;
     Py_BEGIN_ALLOW_THREADS
     status = rc_linear_backward_weight(RC_DATA_F32(dw), db ? RC_DATA_F32(db) : NULL, RC_DATA_F32(dy),
                                        RC_DATA_F32(x), n, in_f, out_f);
     Py_END_ALLOW_THREADS
-    if (rc_raise_status(status, "linear backward (weight)") < 0) {
-        Py_DECREF(dw);
-        Py_XDECREF(db);
-        return NULL;
-    }
-    if (!db) {
-        Py_INCREF(Py_None);
-        db = (PyArrayObject *)Py_None;
-    }
-    return Py_BuildValue("(NN)", dw, db);
+    return weight_grads_result(status, "linear backward (weight)", dw, db);
 }
 
 static PyObject *py_fma_peak(PyObject *self, PyObject *arg) {

@@ -136,32 +136,50 @@ static int parse_filter(int filter) {
     return 0;
 }
 
-/* resample_u8(img (h, w, c) uint8, out_w, out_h, filter, (x0, y0, x1, y1)) -> (out_h, out_w, c) */
-static PyObject *py_resample_u8(PyObject *self, PyObject *args) {
+/* The filter weights of both axes for a resize of a w x h image's `box` to ow x oh, after
+ * checking the output size; on failure raises and frees whatever it made. */
+static int resize_weights(rc_axis_weights *wx, rc_axis_weights *wy, int w, int h, const float box[4],
+                          int ow, int oh, int filter) {
+    if (ow < 1 || oh < 1) {
+        PyErr_Format(PyExc_ValueError, "resize: output size must be positive, got %dx%d", ow, oh);
+        return -1;
+    }
+    rc_status st = rc_axis_weights_init(wx, w, box[0], box[2], ow, 0, ow, filter);
+    if (st == RC_OK) {
+        st = rc_axis_weights_init(wy, h, box[1], box[3], oh, 0, oh, filter);
+        if (st != RC_OK) rc_axis_weights_free(wx);
+    }
+    if (st != RC_OK) {
+        raise_image_error(st, "resize", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* resample_u8(img (h, w, c) uint8, out_w, out_h, filter, (x0, y0, x1, y1)) -> (out_h, out_w, c)
+ * resample_f32(img (p, h, w) float32, out_w, out_h, filter, box) -> (p, out_h, out_w) */
+static PyObject *resample(PyObject *args, int u8) {
     PyObject *obj;
     int ow, oh, filter;
     float box[4];
-    if (!PyArg_ParseTuple(args, "Oiii(ffff):resample_u8", &obj, &ow, &oh, &filter, &box[0], &box[1], &box[2], &box[3]))
+    if (!PyArg_ParseTuple(args, u8 ? "Oiii(ffff):resample_u8" : "Oiii(ffff):resample_f32", &obj, &ow, &oh,
+                          &filter, &box[0], &box[1], &box[2], &box[3]))
         return NULL;
-    PyArrayObject *img = rc_check_array(obj, "resize: image", NPY_UINT8, 3);
+    PyArrayObject *img = rc_check_array(obj, u8 ? "resize: image" : "resize: tensor",
+                                        u8 ? NPY_UINT8 : NPY_FLOAT32, 3);
     if (!img || parse_filter(filter) < 0) return NULL;
-    if (ow < 1 || oh < 1) {
-        PyErr_Format(PyExc_ValueError, "resize: output size must be positive, got %dx%d", ow, oh);
-        return NULL;
-    }
-    int h = (int)PyArray_DIM(img, 0), w = (int)PyArray_DIM(img, 1), c = (int)PyArray_DIM(img, 2);
+    /* (h, w, c) interleaved bytes or (p, h, w) float planes */
+    const int d0 = (int)PyArray_DIM(img, 0), d1 = (int)PyArray_DIM(img, 1), d2 = (int)PyArray_DIM(img, 2);
+    const int h = u8 ? d0 : d1, w = u8 ? d1 : d2;
     rc_axis_weights wx, wy;
-    rc_status st = rc_axis_weights_init(&wx, w, box[0], box[2], ow, 0, ow, filter);
-    if (st == RC_OK) {
-        st = rc_axis_weights_init(&wy, h, box[1], box[3], oh, 0, oh, filter);
-        if (st != RC_OK) rc_axis_weights_free(&wx);
-    }
-    if (st != RC_OK) return raise_image_error(st, "resize", NULL);
-    npy_intp dims[3] = {oh, ow, c};
-    PyArrayObject *out = rc_new_array(3, dims, NPY_UINT8, 0);
+    if (resize_weights(&wx, &wy, w, h, box, ow, oh, filter) < 0) return NULL;
+    rc_status st = RC_OK;
+    npy_intp dims[3] = {u8 ? oh : d0, u8 ? ow : oh, u8 ? d2 : ow};
+    PyArrayObject *out = rc_new_array(3, dims, u8 ? NPY_UINT8 : NPY_FLOAT32, 0);
     if (out) {
         Py_BEGIN_ALLOW_THREADS
-        st = rc_resample_u8(PyArray_DATA(out), PyArray_DATA(img), w, h, (size_t)w * c, c, &wx, &wy);
+        st = u8 ? rc_resample_u8(PyArray_DATA(out), PyArray_DATA(img), w, h, (size_t)w * d2, d2, &wx, &wy)
+                : rc_resample_f32(PyArray_DATA(out), PyArray_DATA(img), d0, w, h, &wx, &wy);
         Py_END_ALLOW_THREADS
     }
     rc_axis_weights_free(&wx);
@@ -173,42 +191,9 @@ static PyObject *py_resample_u8(PyObject *self, PyObject *args) {
     return (PyObject *)out;
 }
 
-/* resample_f32(img (p, h, w) float32, out_w, out_h, filter, box) -> (p, out_h, out_w) */
-static PyObject *py_resample_f32(PyObject *self, PyObject *args) {
-    PyObject *obj;
-    int ow, oh, filter;
-    float box[4];
-    if (!PyArg_ParseTuple(args, "Oiii(ffff):resample_f32", &obj, &ow, &oh, &filter, &box[0], &box[1], &box[2], &box[3]))
-        return NULL;
-    PyArrayObject *img = rc_check_array(obj, "resize: tensor", NPY_FLOAT32, 3);
-    if (!img || parse_filter(filter) < 0) return NULL;
-    if (ow < 1 || oh < 1) {
-        PyErr_Format(PyExc_ValueError, "resize: output size must be positive, got %dx%d", ow, oh);
-        return NULL;
-    }
-    int p = (int)PyArray_DIM(img, 0), h = (int)PyArray_DIM(img, 1), w = (int)PyArray_DIM(img, 2);
-    rc_axis_weights wx, wy;
-    rc_status st = rc_axis_weights_init(&wx, w, box[0], box[2], ow, 0, ow, filter);
-    if (st == RC_OK) {
-        st = rc_axis_weights_init(&wy, h, box[1], box[3], oh, 0, oh, filter);
-        if (st != RC_OK) rc_axis_weights_free(&wx);
-    }
-    if (st != RC_OK) return raise_image_error(st, "resize", NULL);
-    npy_intp dims[3] = {p, oh, ow};
-    PyArrayObject *out = rc_new_array(3, dims, NPY_FLOAT32, 0);
-    if (out) {
-        Py_BEGIN_ALLOW_THREADS
-        st = rc_resample_f32(PyArray_DATA(out), PyArray_DATA(img), p, w, h, &wx, &wy);
-        Py_END_ALLOW_THREADS
-    }
-    rc_axis_weights_free(&wx);
-    rc_axis_weights_free(&wy);
-    if (out && st != RC_OK) {
-        Py_CLEAR(out);
-        raise_image_error(st, "resize", NULL);
-    }
-    return (PyObject *)out;
-}
+static PyObject *py_resample_u8(PyObject *self, PyObject *args) { return resample(args, 1); }
+
+static PyObject *py_resample_f32(PyObject *self, PyObject *args) { return resample(args, 0); }
 
 /* adjust_u8(img (h, w, 3) uint8, op, factor): in place. */
 static PyObject *py_adjust_u8(PyObject *self, PyObject *args) {
