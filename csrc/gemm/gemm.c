@@ -17,7 +17,8 @@ static const rc_sgemm_config configs[] = {
      * a little faster than 4080 on ResNet shapes: the block is packed and reread while warm;
      * b_block_width narrows it for a single A block). */
     [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
-                     rc_sgemm_pack_bt16_avx2, rc_sgemm_pack_a6_avx2, rc_sgemm_ukernel_avx2_short_6x16},
+                     rc_sgemm_pack_bt16_avx2, rc_sgemm_pack_a6_avx2, rc_sgemm_ukernel_avx2_short_6x16,
+                     rc_sgemm_ukernel_avx2_narrow_6x8},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096},
 };
@@ -351,6 +352,8 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
                             cfg->kernel(kc, apanel, bpanel, beta_pc, ctile, ldc);
                         } else if (cols == nr && cfg->short_kernel) {
                             cfg->short_kernel(kc, apanel, bpanel, beta_pc, ctile, ldc, (int)rows);
+                        } else if (2 * cols <= nr && cfg->narrow_kernel) {
+                            cfg->narrow_kernel(kc, apanel, bpanel, beta_pc, ctile, ldc, (int)rows, (int)cols);
                         } else {
                             cfg->kernel(kc, apanel, bpanel, 0.0f, scratch, nr);
                             for (int64_t i = 0; i < rows; i++)

@@ -109,6 +109,11 @@ typedef void (*rc_sgemm_pack_bt)(int64_t kc, int64_t panels, const float *b, int
 typedef void (*rc_sgemm_pack_a)(int64_t kc, int64_t panels, float alpha, const float *a,
                                 int64_t lda, float *ap);
 
+/* Optional: the first `rows` (1 to MR) rows and `cols` (1 to NR / 2) columns of the tile, from
+ * the left half of a B panel, stored straight into C. */
+typedef void (*rc_sgemm_ukernel_narrow)(int64_t k, const float *a, const float *b, float beta,
+                                        float *c, int64_t ldc, int rows, int cols);
+
 typedef struct {
     rc_sgemm_ukernel kernel;
     const char *name;
@@ -117,6 +122,7 @@ typedef struct {
     rc_sgemm_pack_bt pack_bt; /* NULL: the portable packer */
     rc_sgemm_pack_a pack_a;   /* NULL: the portable packer */
     rc_sgemm_ukernel_short short_kernel; /* NULL: short tiles go through the scratch tile */
+    rc_sgemm_ukernel_narrow narrow_kernel; /* NULL: narrow tiles go through the scratch tile */
 } rc_sgemm_config;
 
 /* The microkernel and blocking used for the active ISA (rc_isa_active()), unless a test
@@ -136,6 +142,8 @@ void rc_sgemm_ukernel_avx2_6x16(int64_t k, const float *a, const float *b, float
                                 int64_t ldc);
 void rc_sgemm_ukernel_avx2_short_6x16(int64_t k, const float *a, const float *b, float beta,
                                       float *c, int64_t ldc, int rows);
+void rc_sgemm_ukernel_avx2_narrow_6x8(int64_t k, const float *a, const float *b, float beta,
+                                      float *c, int64_t ldc, int rows, int cols);
 void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t panels, float alpha, const float *a, int64_t lda,
                            float *ap);
 void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);

@@ -111,3 +111,40 @@ void rc_sgemm_ukernel_avx2_short_6x16(int64_t k, const float *restrict a, const 
     default: short_tile(k, a, b, beta, c, ldc, 5); break;
     }
 }
+
+/* The first `cols` (1 to 8) columns of a tile, from the left half of the B panel (zero past
+ * cols), for a last column panel of C that is at most half used (N = 49 or 196 against NR =
+ * 16): half the FMAs of the full kernel, and a masked store straight into C where the full
+ * kernel would compute into a scratch tile. Rows past `rows` are computed but not stored. Two
+ * sets of accumulators, for even and odd k, keep 12 FMA chains in flight. */
+void rc_sgemm_ukernel_avx2_narrow_6x8(int64_t k, const float *restrict a, const float *restrict b,
+                                      float beta, float *restrict c, int64_t ldc, int rows,
+                                      int cols) {
+    __m256 acc[2][MR];
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++) acc[0][i] = acc[1][i] = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 2 <= k; p += 2) {
+        const __m256 b0 = _mm256_load_ps(b + p * NR), b1 = _mm256_load_ps(b + (p + 1) * NR);
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; i++) {
+            acc[0][i] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + p * MR + i), b0, acc[0][i]);
+            acc[1][i] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + (p + 1) * MR + i), b1, acc[1][i]);
+        }
+    }
+    if (p < k) {
+        const __m256 b0 = _mm256_load_ps(b + p * NR);
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; i++)
+            acc[0][i] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + p * MR + i), b0, acc[0][i]);
+    }
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++) { /* constant indices keep acc in registers */
+        if (i >= rows) break;
+        __m256 v = _mm256_add_ps(acc[0][i], acc[1][i]);
+        float *row = c + i * ldc;
+        if (beta != 0.0f) v = _mm256_fmadd_ps(_mm256_set1_ps(beta), _mm256_maskload_ps(row, mask), v);
+        _mm256_maskstore_ps(row, mask, v);
+    }
+}
