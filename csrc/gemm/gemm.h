@@ -88,8 +88,8 @@ void rc_sgemm_naive(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, f
  * b: packed B micro-panel, k rows of NR values:    b[p * NR + j]  (64-byte aligned)
  * c: the MR x NR tile of C, row stride ldc:  c[i*ldc + j] = sum_p a[p*MR+i] * b[p*NR+j]
  *    + beta * c[i*ldc + j]; beta == 0 means c is written without being read.
- * Always a full tile; the driver routes other edge tiles (short_kernel below aside) through a
- * scratch tile. k may be 0. */
+ * Always a full tile; the driver routes other edge tiles (short_kernel and narrow_kernel below
+ * aside) through a scratch tile. k may be 0. */
 typedef void (*rc_sgemm_ukernel)(int64_t k, const float *a, const float *b, float beta, float *c,
                                  int64_t ldc);
 
@@ -97,6 +97,11 @@ typedef void (*rc_sgemm_ukernel)(int64_t k, const float *a, const float *b, floa
  * (the A panel keeps its MR stride), so the last row panel of C needs no scratch tile. */
 typedef void (*rc_sgemm_ukernel_short)(int64_t k, const float *a, const float *b, float beta,
                                        float *c, int64_t ldc, int rows);
+
+/* Optional: the first `rows` (1 to MR) rows and `cols` (1 to NR / 2) columns of the tile, from
+ * the left half of a B panel, stored straight into C. */
+typedef void (*rc_sgemm_ukernel_narrow)(int64_t k, const float *a, const float *b, float beta,
+                                        float *c, int64_t ldc, int rows, int cols);
 
 /* Optional ISA-specific packer of a transposed B (stored N x K): `panels` full NR-wide panels
  * of op(B) = B^T, rows [0, kc), into bp (panel q at bp + q*NR*kc). */
@@ -108,11 +113,6 @@ typedef void (*rc_sgemm_pack_bt)(int64_t kc, int64_t panels, const float *b, int
  * ap + q*MR*kc). */
 typedef void (*rc_sgemm_pack_a)(int64_t kc, int64_t panels, float alpha, const float *a,
                                 int64_t lda, float *ap);
-
-/* Optional: the first `rows` (1 to MR) rows and `cols` (1 to NR / 2) columns of the tile, from
- * the left half of a B panel, stored straight into C. */
-typedef void (*rc_sgemm_ukernel_narrow)(int64_t k, const float *a, const float *b, float beta,
-                                        float *c, int64_t ldc, int rows, int cols);
 
 typedef struct {
     rc_sgemm_ukernel kernel;
