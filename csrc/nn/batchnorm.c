@@ -174,10 +174,23 @@ static inline float relu_pass1(float g, float xm, relu_mask r) {
     return (v > 0.0f || v != v) ? g : 0.0f;
 }
 
-/* s1 += sum(g), s2 += sum(g * (x - m)), g = dy, or dy through the ReLU when `relu`. Inlined
- * with `relu` constant so the plain path carries no mask. */
+/* A ReLU after the batchnorm's output (and a residual add), whose backward is folded into the
+ * first pass: the gradient g of its input is dy where its output `out` is > 0 or NaN
+ * (rc_relu_backward's rule), 0 elsewhere, and is stored to `gout` for the second pass and the
+ * caller. */
+typedef struct {
+    const float *out;
+    float *gout;
+} output_relu;
+
+static inline rc_f4 output_relu4(rc_f4 g, rc_f4 out) { return (rc_f4)((rc_i4)g & ~(out <= splat4(0.0f))); }
+
+/* s1 += sum(g), s2 += sum(g * (x - m)), g = dy, or dy through the ReLU when `relu`, or through
+ * the ReLU after when `after` (then g is stored to o.gout). Inlined with `relu` and `after`
+ * constant so the plain path carries no mask. */
 static inline __attribute__((always_inline)) void grad_sums(const float *dy, const float *x, int64_t n, float m,
-                                                           int relu, relu_mask r, double *s1, double *s2) {
+                                                           int relu, relu_mask r, int after, output_relu o,
+                                                           double *s1, double *s2) {
     const rc_f4 mv = splat4(m), rs = splat4(r.scale), rt = splat4(r.shift);
     for (int64_t start = 0; start < n; start += RC_BN_BLOCK) {
         const int64_t end = start + RC_BN_BLOCK < n ? start + RC_BN_BLOCK : n;
@@ -187,17 +200,21 @@ static inline __attribute__((always_inline)) void grad_sums(const float *dy, con
             for (int j = 0; j < 4; j++) {
                 rc_f4 g = load4(dy + i + 4 * j), xm = load4(x + i + 4 * j) - mv;
                 if (relu) g = relu_pass4(g, xm, rs, rt);
+                if (after) store4(o.gout + i + 4 * j, g = output_relu4(g, load4(o.out + i + 4 * j)));
                 a[j] += g, b[j] += g * xm;
             }
         }
         for (int j = 0; i + 4 <= end; i += 4, j++) {
             rc_f4 g = load4(dy + i), xm = load4(x + i) - mv;
             if (relu) g = relu_pass4(g, xm, rs, rt);
+            if (after) store4(o.gout + i, g = output_relu4(g, load4(o.out + i)));
             a[j] += g, b[j] += g * xm;
         }
         double pa = sum16(a), pb = sum16(b);
         for (; i < end; i++) {
-            const float xm = x[i] - m, g = relu ? relu_pass1(dy[i], xm, r) : dy[i];
+            const float xm = x[i] - m;
+            float g = relu ? relu_pass1(dy[i], xm, r) : dy[i];
+            if (after) o.gout[i] = g = o.out[i] <= 0.0f ? 0.0f : g;
             pa += g, pb += (double)g * xm;
         }
         *s1 += pa, *s2 += pb;
@@ -234,12 +251,13 @@ typedef struct {
  * constant `training` and `relu` below, so each combination gets its own loops. */
 static inline __attribute__((always_inline)) void group_sums(channel_grad *cg, const float *dout, const float *inp,
                                                             int64_t N, int64_t C, int64_t HW, int64_t c0,
-                                                            int64_t c1, int relu) {
+                                                            int64_t c1, int relu, output_relu after) {
     for (int64_t n = 0; n < N; n++) {
         for (int64_t c = c0; c < c1; c++) {
             channel_grad *q = &cg[c - c0];
             const int64_t at = (n * C + c) * HW;
-            grad_sums(dout + at, inp + at, HW, q->m, relu, q->r, &q->sum_g, &q->sum_g_xm);
+            const output_relu o = {after.out ? after.out + at : NULL, after.gout ? after.gout + at : NULL};
+            grad_sums(dout + at, inp + at, HW, q->m, relu, q->r, after.out != NULL, o, &q->sum_g, &q->sum_g_xm);
         }
     }
 }
@@ -261,7 +279,7 @@ static inline __attribute__((always_inline)) void group_apply(const channel_grad
 
 static void backward_impl(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                           const float *mean, const float *var, const float *weight, const float *bias, float eps,
-                          int training, int relu, int64_t N, int64_t C, int64_t HW) {
+                          int training, int relu, output_relu after, int64_t N, int64_t C, int64_t HW) {
     const double count = (double)(N * HW);
     const int64_t channel_bytes = N * HW * 2 * (int64_t)sizeof(float);
     const int64_t G = group_size(C, channel_bytes > 0 ? RC_BN_REUSE_BYTES / channel_bytes : RC_BN_GROUP_MAX);
@@ -273,8 +291,10 @@ static void backward_impl(float *dinp, float *dweight, float *dbias, const float
             const double invstd = invstd_of(var[c], eps), w = weight ? weight[c] : 1.0;
             cg[c - c0] = (channel_grad){.m = mean[c], .r = {(float)(w * invstd), bias ? bias[c] : 0.0f}};
         }
-        if (relu) group_sums(cg, dout, inp, N, C, HW, c0, c1, 1);
-        else group_sums(cg, dout, inp, N, C, HW, c0, c1, 0);
+        const output_relu none = {NULL, NULL};
+        if (relu) group_sums(cg, dout, inp, N, C, HW, c0, c1, 1, none);
+        else if (after.out) group_sums(cg, dout, inp, N, C, HW, c0, c1, 0, after);
+        else group_sums(cg, dout, inp, N, C, HW, c0, c1, 0, none);
         for (int64_t c = c0; c < c1; c++) {
             channel_grad *q = &cg[c - c0];
             const double invstd = invstd_of(var[c], eps), w = weight ? weight[c] : 1.0;
@@ -291,11 +311,12 @@ static void backward_impl(float *dinp, float *dweight, float *dbias, const float
             }
         }
         if (!dinp) continue;
+        const float *g = after.out ? after.gout : dout; /* g stored by the first pass, read back from cache */
         switch (2 * !!training + !!relu) {
-        case 0: group_apply(cg, dinp, dout, inp, N, C, HW, c0, c1, 0, 0); break;
-        case 1: group_apply(cg, dinp, dout, inp, N, C, HW, c0, c1, 0, 1); break;
-        case 2: group_apply(cg, dinp, dout, inp, N, C, HW, c0, c1, 1, 0); break;
-        default: group_apply(cg, dinp, dout, inp, N, C, HW, c0, c1, 1, 1); break;
+        case 0: group_apply(cg, dinp, g, inp, N, C, HW, c0, c1, 0, 0); break;
+        case 1: group_apply(cg, dinp, g, inp, N, C, HW, c0, c1, 0, 1); break;
+        case 2: group_apply(cg, dinp, g, inp, N, C, HW, c0, c1, 1, 0); break;
+        default: group_apply(cg, dinp, g, inp, N, C, HW, c0, c1, 1, 1); break;
         }
     }
 }
@@ -304,12 +325,22 @@ void rc_batchnorm_backward(float *dinp, float *dweight, float *dbias, const floa
                            const float *inp, const float *mean, const float *var,
                            const float *weight, float eps, int training,
                            int64_t N, int64_t C, int64_t HW) {
-    backward_impl(dinp, dweight, dbias, dout, inp, mean, var, weight, NULL, eps, training, 0, N, C, HW);
+    const output_relu none = {NULL, NULL};
+    backward_impl(dinp, dweight, dbias, dout, inp, mean, var, weight, NULL, eps, training, 0, none, N, C, HW);
+}
+
+void rc_batchnorm_backward_output_relu(float *dinp, float *dweight, float *dbias, float *grelu,
+                                       const float *dout, const float *out, const float *inp,
+                                       const float *mean, const float *var, const float *weight,
+                                       float eps, int training, int64_t N, int64_t C, int64_t HW) {
+    const output_relu after = {out, grelu};
+    backward_impl(dinp, dweight, dbias, dout, inp, mean, var, weight, NULL, eps, training, 0, after, N, C, HW);
 }
 
 void rc_batchnorm_relu_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                 const float *inp, const float *mean, const float *var,
                                 const float *weight, const float *bias, float eps, int training,
                                 int64_t N, int64_t C, int64_t HW) {
-    backward_impl(dinp, dweight, dbias, dout, inp, mean, var, weight, bias, eps, training, 1, N, C, HW);
+    const output_relu none = {NULL, NULL};
+    backward_impl(dinp, dweight, dbias, dout, inp, mean, var, weight, bias, eps, training, 1, none, N, C, HW);
 }

@@ -54,4 +54,19 @@ void rc_batchnorm_relu_backward(float *dinp,         // (N, C, HW) or NULL
                                 const float *bias,   // (C) or NULL
                                 float eps, int training, int64_t N, int64_t C, int64_t HW);
 
+/* rc_batchnorm_backward where the batchnorm's output feeds a residual add and a ReLU, given the
+ * gradient dout of that ReLU's output `out`: grelu receives the ReLU's input gradient (dout
+ * where out > 0 or is NaN, else 0), which is also the dout of the batchnorm backward, in one
+ * pass less than rc_relu_backward followed by rc_batchnorm_backward. grelu must not alias
+ * dinp. */
+void rc_batchnorm_backward_output_relu(float *dinp,         // (N, C, HW) or NULL
+                                       float *dweight,      // (C) or NULL
+                                       float *dbias,        // (C) or NULL
+                                       float *grelu,        // (N, C, HW)
+                                       const float *dout,   // (N, C, HW)
+                                       const float *out,    // (N, C, HW) the ReLU's output
+                                       const float *inp,    // (N, C, HW) the batchnorm's input
+                                       const float *mean, const float *var, const float *weight,
+                                       float eps, int training, int64_t N, int64_t C, int64_t HW);
+
 #endif

@@ -195,24 +195,31 @@ rc_status rc_bottleneck_backward(float *dx, float *const dweight[RC_BLOCK_LAYERS
     float *g2 = alloc_floats(n2), *gd = NULL;
     if (!g || (params && !a) || !g2) TRY(RC_ERR_NOMEM);
 
-    /* Through the final ReLU to the residual sum. An identity shortcut passes that gradient on
-     * unchanged, so it goes straight into dx (the rest of dx is added last) and BN3 reads it
-     * there: no copy. */
-    float *g_add = !s->has_downsample && dx ? dx : g;
-    rc_relu_backward(g_add, dout, out, n3);
-    if (s->has_downsample) {
-        if (!(gd = alloc_floats(n3))) TRY(RC_ERR_NOMEM);
-        rc_batchnorm_backward(gd, params ? dgamma[RC_BLOCK_DOWN] : NULL, params ? dbeta[RC_BLOCK_DOWN] : NULL, g_add,
-                              sv->y[RC_BLOCK_DOWN], sv->mean[RC_BLOCK_DOWN], sv->var[RC_BLOCK_DOWN],
-                              p->gamma[RC_BLOCK_DOWN], p->eps[RC_BLOCK_DOWN], batch_stats, cd->n, cd->k, out_plane(cd));
-        if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_DOWN], NULL, gd, x, cd));
-        if (dx) TRY(rc_conv2d_backward_data_overwrite(dx, gd, p->weight[RC_BLOCK_DOWN], cd));
-        free(gd);
-        gd = NULL;
+    /* Through the final ReLU to the residual sum, then BN3. An identity shortcut passes the sum's
+     * gradient on unchanged, so it goes straight into dx (the rest of dx is added last), written
+     * by BN3's backward in its first pass: no copy, and no pass of its own for the ReLU. A
+     * downsample's BN reads it as well, so there it is made first, in g. */
+    if (!s->has_downsample && dx) {
+        rc_batchnorm_backward_output_relu(g, params ? dgamma[RC_BLOCK_CONV3] : NULL, params ? dbeta[RC_BLOCK_CONV3] : NULL,
+                                          dx, dout, out, sv->y[RC_BLOCK_CONV3], sv->mean[RC_BLOCK_CONV3],
+                                          sv->var[RC_BLOCK_CONV3], p->gamma[RC_BLOCK_CONV3], p->eps[RC_BLOCK_CONV3],
+                                          batch_stats, c3->n, c3->k, out_plane(c3));
+    } else {
+        rc_relu_backward(g, dout, out, n3);
+        if (s->has_downsample) {
+            if (!(gd = alloc_floats(n3))) TRY(RC_ERR_NOMEM);
+            rc_batchnorm_backward(gd, params ? dgamma[RC_BLOCK_DOWN] : NULL, params ? dbeta[RC_BLOCK_DOWN] : NULL, g,
+                                  sv->y[RC_BLOCK_DOWN], sv->mean[RC_BLOCK_DOWN], sv->var[RC_BLOCK_DOWN],
+                                  p->gamma[RC_BLOCK_DOWN], p->eps[RC_BLOCK_DOWN], batch_stats, cd->n, cd->k, out_plane(cd));
+            if (params) TRY(rc_conv2d_backward_weight(dweight[RC_BLOCK_DOWN], NULL, gd, x, cd));
+            if (dx) TRY(rc_conv2d_backward_data_overwrite(dx, gd, p->weight[RC_BLOCK_DOWN], cd));
+            free(gd);
+            gd = NULL;
+        }
+        rc_batchnorm_backward(g, params ? dgamma[RC_BLOCK_CONV3] : NULL, params ? dbeta[RC_BLOCK_CONV3] : NULL, g,
+                              sv->y[RC_BLOCK_CONV3], sv->mean[RC_BLOCK_CONV3], sv->var[RC_BLOCK_CONV3],
+                              p->gamma[RC_BLOCK_CONV3], p->eps[RC_BLOCK_CONV3], batch_stats, c3->n, c3->k, out_plane(c3));
     }
-    rc_batchnorm_backward(g, params ? dgamma[RC_BLOCK_CONV3] : NULL, params ? dbeta[RC_BLOCK_CONV3] : NULL, g_add,
-                          sv->y[RC_BLOCK_CONV3], sv->mean[RC_BLOCK_CONV3], sv->var[RC_BLOCK_CONV3],
-                          p->gamma[RC_BLOCK_CONV3], p->eps[RC_BLOCK_CONV3], batch_stats, c3->n, c3->k, out_plane(c3));
 
     TRY(conv_relu_bn_backward(g2, a, g, RC_BLOCK_CONV2, dweight, dgamma, dbeta, s, p, sv, batch_stats));
     TRY(conv_relu_bn_backward(g, a, g2, RC_BLOCK_CONV1, dweight, dgamma, dbeta, s, p, sv, batch_stats));
