@@ -200,21 +200,30 @@ static inline __attribute__((always_inline)) void grad_sums(const float *dy, con
             for (int j = 0; j < 4; j++) {
                 rc_f4 g = load4(dy + i + 4 * j), xm = load4(x + i + 4 * j) - mv;
                 if (relu) g = relu_pass4(g, xm, rs, rt);
-                if (after) store4(o.gout + i + 4 * j, g = output_relu4(g, load4(o.out + i + 4 * j)));
+                if (after) {
+                    g = output_relu4(g, load4(o.out + i + 4 * j));
+                    store4(o.gout + i + 4 * j, g);
+                }
                 a[j] += g, b[j] += g * xm;
             }
         }
         for (int j = 0; i + 4 <= end; i += 4, j++) {
             rc_f4 g = load4(dy + i), xm = load4(x + i) - mv;
             if (relu) g = relu_pass4(g, xm, rs, rt);
-            if (after) store4(o.gout + i, g = output_relu4(g, load4(o.out + i)));
+            if (after) {
+                g = output_relu4(g, load4(o.out + i));
+                store4(o.gout + i, g);
+            }
             a[j] += g, b[j] += g * xm;
         }
         double pa = sum16(a), pb = sum16(b);
         for (; i < end; i++) {
             const float xm = x[i] - m;
             float g = relu ? relu_pass1(dy[i], xm, r) : dy[i];
-            if (after) o.gout[i] = g = o.out[i] <= 0.0f ? 0.0f : g;
+            if (after) {
+                g = o.out[i] <= 0.0f ? 0.0f : g;
+                o.gout[i] = g;
+            }
             pa += g, pb += (double)g * xm;
         }
         *s1 += pa, *s2 += pb;
@@ -248,7 +257,7 @@ typedef struct {
 } channel_grad;
 
 /* The group's sums (first pass) and gradients (second pass), in memory order. Inlined with
- * constant `training` and `relu` below, so each combination gets its own loops. */
+ * constant `training`, `relu` and `after` below, so each combination gets its own loops. */
 static inline __attribute__((always_inline)) void group_sums(channel_grad *cg, const float *dout, const float *inp,
                                                             int64_t N, int64_t C, int64_t HW, int64_t c0,
                                                             int64_t c1, int relu, output_relu after) {

@@ -301,7 +301,8 @@ static rc_status transform_images(int kind, float *tiles, int64_t T, float *out,
                 continue;
             }
             if (per_image <= SHORT_RUN_TILES && c + 1 < channels)
-                prefetch_channel_tiles(tiles, channels * T, T, t0, c + 1, per_image, kind != OUTPUT_TRANSFORM);
+                prefetch_channel_tiles(tiles, channels * T, T, t0, c + 1, per_image,
+                                       kind != OUTPUT_TRANSFORM);
             if (kind == INPUT_TRANSFORM)
                 input_transform_channel(tiles, T, t0, ti0, ti1, in + image, c, ws, scratch);
             else if (kind == OUTPUT_TRANSFORM)
