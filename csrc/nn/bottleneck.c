@@ -6,6 +6,7 @@
 
 #include "nn/activation.h"
 #include "nn/batchnorm.h"
+#include "nn/conv_winograd.h"
 
 /* Elementwise passes run serially below this many (n, c) planes' worth of work. */
 #define RC_BLOCK_PARALLEL_MIN 32768
@@ -18,6 +19,15 @@ static int64_t out_plane(const rc_conv2d_shape *c) { return c->oh * c->ow; }
 static float bn_scale(const rc_bottleneck_params *p, const rc_bottleneck_saved *sv, int layer, int64_t c) {
     double invstd = 1.0 / sqrt((double)sv->var[layer][c] + (double)p->eps[layer]);
     return (float)((double)p->gamma[layer][c] * invstd);
+}
+
+/* A layer's BN + ReLU for the next convolution to apply to its input as it reads it, where
+ * that convolution runs by Winograd: its output is then never stored (a memory pass less each
+ * way). scale receives the layer's C scales. */
+static rc_conv_input_bn_relu input_bn_relu(float *scale, const rc_bottleneck_params *p,
+                                           const rc_bottleneck_saved *sv, int layer, int64_t C) {
+    for (int64_t ch = 0; ch < C; ch++) scale[ch] = bn_scale(p, sv, layer, ch);
+    return (rc_conv_input_bn_relu){sv->mean[layer], scale, p->beta[layer]};
 }
 
 /* out = relu(bn(y)) for one layer; out may alias y. */
@@ -122,18 +132,27 @@ rc_status rc_bottleneck_forward(float *out, const float *x, const rc_bottleneck_
     const rc_conv2d_shape *c3 = &s->conv[RC_BLOCK_CONV3], *cd = &s->conv[RC_BLOCK_DOWN];
     rc_status status = RC_OK;
     /* Saved conv outputs are kept for backward; without them (inference) each BN + ReLU runs
-     * in place over its conv's output, and conv3 writes straight into out. */
-    float *a1 = alloc_floats(out_size(c1)), *a2 = alloc_floats(out_size(c2));
-    float *yd_scratch = NULL;
-    if (!a1 || !a2) TRY(RC_ERR_NOMEM);
+     * in place over its conv's output, and conv3 writes straight into out. A Winograd conv2
+     * applies BN1 + ReLU itself, so a1 is then needed only as y1's room in inference. */
+    const int fused_bn1 = rc_conv2d_winograd_applies(c2);
+    const int need_a1 = !fused_bn1 || !sv->y[RC_BLOCK_CONV1];
+    float *a1 = need_a1 ? alloc_floats(out_size(c1)) : NULL;
+    float *a2 = alloc_floats(out_size(c2)), *scale1 = NULL, *yd_scratch = NULL;
+    if ((need_a1 && !a1) || !a2) TRY(RC_ERR_NOMEM);
     float *y1 = sv->y[RC_BLOCK_CONV1] ? sv->y[RC_BLOCK_CONV1] : a1;
     float *y2 = sv->y[RC_BLOCK_CONV2] ? sv->y[RC_BLOCK_CONV2] : a2;
     float *y3 = sv->y[RC_BLOCK_CONV3] ? sv->y[RC_BLOCK_CONV3] : out;
 
     TRY(rc_conv2d_forward(y1, x, p->weight[RC_BLOCK_CONV1], NULL, c1));
     layer_stats(y1, p, sv, RC_BLOCK_CONV1, c1, batch_stats);
-    bn_relu(a1, y1, p, sv, RC_BLOCK_CONV1, c1);
-    TRY(rc_conv2d_forward(y2, a1, p->weight[RC_BLOCK_CONV2], NULL, c2));
+    if (fused_bn1) {
+        if (!(scale1 = alloc_floats(c1->k))) TRY(RC_ERR_NOMEM);
+        const rc_conv_input_bn_relu bn1 = input_bn_relu(scale1, p, sv, RC_BLOCK_CONV1, c1->k);
+        TRY(rc_conv2d_winograd_bn_relu_input(y2, y1, p->weight[RC_BLOCK_CONV2], &bn1, c2));
+    } else {
+        bn_relu(a1, y1, p, sv, RC_BLOCK_CONV1, c1);
+        TRY(rc_conv2d_forward(y2, a1, p->weight[RC_BLOCK_CONV2], NULL, c2));
+    }
     layer_stats(y2, p, sv, RC_BLOCK_CONV2, c2, batch_stats);
     bn_relu(a2, y2, p, sv, RC_BLOCK_CONV2, c2);
     free(a1);
@@ -152,6 +171,7 @@ rc_status rc_bottleneck_forward(float *out, const float *x, const rc_bottleneck_
 done:
     free(a1);
     free(a2);
+    free(scale1);
     free(yd_scratch);
     return status;
 }
@@ -159,13 +179,22 @@ done:
 /* Backward through convolution `layer + 1` and the BN + ReLU of `layer` that feeds it:
  * g_next is the gradient of y[layer + 1]; g_in receives the gradient of y[layer]. a is scratch
  * for relu(bn(y[layer])), the convolution's input, recomputed here instead of saved (only for
- * the weight gradient: the BN backward recomputes the ReLU's mask itself). */
+ * the weight gradient, and not stored at all when a Winograd weight gradient applies the BN +
+ * ReLU itself; the BN backward recomputes the ReLU's mask itself). */
 static rc_status conv_relu_bn_backward(float *g_in, float *a, const float *g_next, int layer,
                                        float *const dweight[RC_BLOCK_LAYERS], float *const dgamma[RC_BLOCK_LAYERS],
                                        float *const dbeta[RC_BLOCK_LAYERS], const rc_bottleneck_shape *s,
                                        const rc_bottleneck_params *p, const rc_bottleneck_saved *sv, int batch_stats) {
     const rc_conv2d_shape *c = &s->conv[layer], *next = &s->conv[layer + 1];
-    if (dweight) {
+    if (dweight && rc_conv2d_winograd_applies(next)) {
+        float *scale = alloc_floats(c->k);
+        if (!scale) return RC_ERR_NOMEM;
+        const rc_conv_input_bn_relu bn = input_bn_relu(scale, p, sv, layer, c->k);
+        rc_status status = rc_conv2d_winograd_backward_weight_bn_relu_input(dweight[layer + 1], g_next,
+                                                                           sv->y[layer], &bn, next);
+        free(scale);
+        if (status != RC_OK) return status;
+    } else if (dweight) {
         bn_relu(a, sv->y[layer], p, sv, layer, c);
         rc_status status = rc_conv2d_backward_weight(dweight[layer + 1], NULL, g_next, a, next);
         if (status != RC_OK) return status;

@@ -33,6 +33,7 @@ typedef struct {
     int64_t n, cin, cout; /* the convolution computed: cin channels in, cout out */
     int64_t h, w;         /* input and output size (stride 1, padding 1) */
     int64_t th, tw;       /* 2x2 output tiles per column and row */
+    const rc_conv_input_bn_relu *pre; /* applied to the input as it is read, or NULL */
 } wino_shape;
 
 /* The tiles one GEMM works on: tile rows [ti0, ti1) of images [n0, n0 + nb) (all rows unless
@@ -93,6 +94,12 @@ static int64_t scratch_floats(const wino_shape *ws) {
     return 2 * ph * half + 8 * half;
 }
 
+/* relu((x - m) * scale + shift), as rc_conv_input_bn_relu describes. */
+static inline float bn_relu(float x, float m, float scale, float shift) {
+    const float v = (x - m) * scale + shift;
+    return v <= 0.0f ? 0.0f : v;
+}
+
 /* V[xi][c][t0 + (ti - ti0)*tw + tj] = (B^T d B)[xi], for tile rows ti in [ti0, ti1), of the
  * 4x4 input tile d at rows 2ti-1.., columns 2tj-1.. of channel c, with
  * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. The padded plane is split into its even and
@@ -119,12 +126,23 @@ static void input_transform_channel(float *v, int64_t T, int64_t t0, int64_t ti0
         const float *restrict in = src + (py - 1) * w;
         const int64_t pairs = w / 2; /* input columns 2x and 2x + 1 both exist */
         e[0] = 0.0f;
+        if (ws->pre) {
+            const float m = ws->pre->mean[c], scale = ws->pre->scale[c], shift = ws->pre->shift[c];
 #pragma GCC ivdep
-        for (int64_t x = 0; x < pairs; x++) {
-            d[x] = in[2 * x];
-            e[x + 1] = in[2 * x + 1];
+            for (int64_t x = 0; x < pairs; x++) {
+                d[x] = bn_relu(in[2 * x], m, scale, shift);
+                e[x + 1] = bn_relu(in[2 * x + 1], m, scale, shift);
+            }
+            if (w % 2) d[pairs] = bn_relu(in[w - 1], m, scale, shift);
+        } else {
+#pragma GCC ivdep
+            for (int64_t x = 0; x < pairs; x++) {
+                d[x] = in[2 * x];
+                e[x + 1] = in[2 * x + 1];
+            }
+            if (w % 2) d[pairs] = in[w - 1];
         }
-        for (int64_t x = pairs; x < half; x++) d[x] = 2 * x < w ? in[2 * x] : 0.0f;
+        for (int64_t x = pairs + w % 2; x < half; x++) d[x] = 0.0f;
         for (int64_t x = pairs + 1; x < half; x++) e[x] = 0.0f;
     }
     for (int64_t ti = ti0; ti < ti1; ti++) {
@@ -389,11 +407,12 @@ static wino_chunk chunk_at(const wino_plan *plan, const wino_shape *ws, int64_t 
     return (wino_chunk){n0, ws->n - n0 < plan->images ? ws->n - n0 : plan->images, 0, ws->th};
 }
 
-rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, const float *bias,
-                             const rc_conv2d_shape *s, int data_grad, int accumulate) {
-    if (!rc_conv2d_winograd_applies(s) || (data_grad && bias)) return RC_ERR_ARGUMENT;
+static rc_status winograd(float *out, const float *inp, const float *weight, const float *bias,
+                          const rc_conv_input_bn_relu *pre, const rc_conv2d_shape *s, int data_grad,
+                          int accumulate) {
+    if (!rc_conv2d_winograd_applies(s) || (data_grad && (bias || pre))) return RC_ERR_ARGUMENT;
     const wino_shape ws = {s->n, data_grad ? s->k : s->c, data_grad ? s->c : s->k, s->h, s->w,
-                           (s->h + 1) / 2, (s->w + 1) / 2};
+                           (s->h + 1) / 2, (s->w + 1) / 2, pre};
     if (ws.n == 0) return RC_OK;
     const int64_t plane_u = ws.cout * ws.cin;
     float *u = rc_workspace(RC_WS_WINOGRAD_U, (size_t)(XI * plane_u));
@@ -432,6 +451,16 @@ rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, 
         status = winograd_chunk(out, inp, panels, per_xi, u, bias, &ws, &ch, accumulate);
     }
     return status;
+}
+
+rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, const float *bias,
+                             const rc_conv2d_shape *s, int data_grad, int accumulate) {
+    return winograd(out, inp, weight, bias, NULL, s, data_grad, accumulate);
+}
+
+rc_status rc_conv2d_winograd_bn_relu_input(float *out, const float *inp, const float *weight,
+                                           const rc_conv_input_bn_relu *pre, const rc_conv2d_shape *s) {
+    return winograd(out, inp, weight, NULL, pre, s, 0, 0);
 }
 
 /* dG = G^T dU G for the 4x4 gradient dU of one transformed filter, added to the 3x3 dg. */
@@ -480,10 +509,10 @@ static rc_status weight_grad_share(float *du, const float *dout, const float *in
     return status;
 }
 
-rc_status rc_conv2d_winograd_backward_weight(float *dweight, const float *dout, const float *inp,
-                                             const rc_conv2d_shape *s) {
+static rc_status winograd_backward_weight(float *dweight, const float *dout, const float *inp,
+                                          const rc_conv_input_bn_relu *pre, const rc_conv2d_shape *s) {
     if (!rc_conv2d_winograd_applies(s)) return RC_ERR_ARGUMENT;
-    const wino_shape ws = {s->n, s->c, s->k, s->h, s->w, (s->h + 1) / 2, (s->w + 1) / 2};
+    const wino_shape ws = {s->n, s->c, s->k, s->h, s->w, (s->h + 1) / 2, (s->w + 1) / 2, pre};
     if (ws.n == 0) return RC_OK;
     const int64_t plane = ws.cout * ws.cin;
     const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
@@ -529,4 +558,16 @@ rc_status rc_conv2d_winograd_backward_weight(float *dweight, const float *dout, 
     }
     free(partial);
     return status;
+}
+
+rc_status rc_conv2d_winograd_backward_weight(float *dweight, const float *dout, const float *inp,
+                                             const rc_conv2d_shape *s) {
+    return winograd_backward_weight(dweight, dout, inp, NULL, s);
+}
+
+rc_status rc_conv2d_winograd_backward_weight_bn_relu_input(float *dweight, const float *dout,
+                                                           const float *inp,
+                                                           const rc_conv_input_bn_relu *pre,
+                                                           const rc_conv2d_shape *s) {
+    return winograd_backward_weight(dweight, dout, inp, pre, s);
 }

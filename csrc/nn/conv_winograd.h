@@ -24,6 +24,14 @@ int rc_conv2d_winograd_applies(const rc_conv2d_shape *s);
  * through im2col too; returns the previous setting. Not thread-safe. */
 int rc_conv2d_winograd_set_enabled(int enabled);
 
+/* A batchnorm + ReLU in front of the convolution, applied to each input value as the input
+ * transform reads it, so its output is never stored: channel c of inp enters as
+ * relu((x - mean[c]) * scale[c] + shift[c]), with rc_batchnorm_forward's arithmetic and
+ * rc_relu_forward's rule (NaN kept), and the zero padding stays zero. */
+typedef struct {
+    const float *mean, *scale, *shift;
+} rc_conv_input_bn_relu;
+
 /* With data_grad == 0, the forward: out (N, K, H, W) = conv(inp (N, C, H, W), weight) + bias
  * (bias (K,) or NULL).
  * With data_grad == 1, the input gradient: out is dinp (N, C, H, W), inp is dout (N, K, H, W),
@@ -32,10 +40,20 @@ int rc_conv2d_winograd_set_enabled(int enabled);
 rc_status rc_conv2d_winograd(float *out, const float *inp, const float *weight, const float *bias,
                              const rc_conv2d_shape *s, int data_grad, int accumulate);
 
+/* The forward (overwriting out, no bias) of relu(bn(inp)) instead of inp. */
+rc_status rc_conv2d_winograd_bn_relu_input(float *out, const float *inp, const float *weight,
+                                           const rc_conv_input_bn_relu *pre, const rc_conv2d_shape *s);
+
 /* dweight (K, C, 3, 3) += the gradient of the forward's weight, for dout (N, K, H, W) and inp
  * (N, C, H, W): dU[xi] = sum over tiles of dM[xi] V[xi]^T, with dM the adjoint of the output
  * transform applied to dout, then dweight += G^T dU G. (The bias gradient is the caller's.) */
 rc_status rc_conv2d_winograd_backward_weight(float *dweight, const float *dout, const float *inp,
                                              const rc_conv2d_shape *s);
+
+/* The same for a forward of relu(bn(inp)). */
+rc_status rc_conv2d_winograd_backward_weight_bn_relu_input(float *dweight, const float *dout,
+                                                           const float *inp,
+                                                           const rc_conv_input_bn_relu *pre,
+                                                           const rc_conv2d_shape *s);
 
 #endif

@@ -82,10 +82,12 @@ def test_fused_block_matches_torchvision(config, train, isa):
 
 
 @pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
-def test_fused_block_relu_passes_nothing_where_bn_output_is_zero(train, isa):
+@pytest.mark.parametrize("config", ["identity", "wide"])
+def test_fused_block_relu_passes_nothing_where_bn_output_is_zero(config, train, isa):
     """The fused backward recomputes each inner ReLU's mask from the saved conv output: a BN
-    channel with weight and bias 0 outputs exact zeros, which must stop the gradient (as torch)."""
-    ref, ours = twin_blocks(*CONFIGS["identity"])
+    channel with weight and bias 0 outputs exact zeros, which must stop the gradient (as torch).
+    ("wide": conv2 has 16 channels, so it runs by Winograd and applies BN1 + ReLU itself.)"""
+    ref, ours = twin_blocks(*CONFIGS[config])
     with torch.no_grad():
         for bn, channel in ((ref.bn1, 0), (ref.bn2, 3)):
             bn.weight[channel] = 0.0
@@ -94,7 +96,7 @@ def test_fused_block_relu_passes_nothing_where_bn_output_is_zero(train, isa):
     ref.train(train)
     ours.train(train)
     rng = np.random.default_rng(6)
-    x = rng.standard_normal((2, 32, 7, 7)).astype(np.float32)
+    x = rng.standard_normal((2, CONFIGS[config][0], 7, 7)).astype(np.float32)
     grad = rng.standard_normal(x.shape).astype(np.float32)
     xt = torch.from_numpy(x.copy()).requires_grad_()
     ref(xt).backward(torch.from_numpy(grad))
@@ -108,10 +110,12 @@ def test_fused_block_relu_passes_nothing_where_bn_output_is_zero(train, isa):
 
 
 @pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
-@pytest.mark.parametrize("config", ["identity", "stride2", "resnext"])
+@pytest.mark.parametrize("config", ["identity", "stride2", "resnext", "wide"])
 def test_fused_block_equals_layer_by_layer(config, train, monkeypatch):
     """Same kernels in the same order: the forward is bit-identical, gradients differ only by
-    the order two residual terms are summed."""
+    the order two residual terms are summed. ("wide": a Winograd conv2 applies BN1 + ReLU to
+    its input as it transforms it, with the separate layers' arithmetic, on 9x9 maps whose
+    last tile column is half outside.)"""
     _, fused = twin_blocks(*CONFIGS[config])
     _, plain = twin_blocks(*CONFIGS[config])
     fused.train(train)
