@@ -5,23 +5,23 @@
 
 #include "gemm/gemm.h"
 
+/* q[j] = rows r0-r3 of column j in lane 0 and of column j + 4 in lane 1: a 4 x 4 transpose
+ * within each 128-bit lane. */
+static inline void transpose4_in_lanes(__m256 r0, __m256 r1, __m256 r2, __m256 r3, __m256 q[4]) {
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    q[0] = _mm256_shuffle_ps(t0, t2, 0x44), q[1] = _mm256_shuffle_ps(t0, t2, 0xEE);
+    q[2] = _mm256_shuffle_ps(t1, t3, 0x44), q[3] = _mm256_shuffle_ps(t1, t3, 0xEE);
+}
+
 static inline void transpose8(__m256 r[8]) {
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+    __m256 lo[4], hi[4];
+    transpose4_in_lanes(r[0], r[1], r[2], r[3], lo);
+    transpose4_in_lanes(r[4], r[5], r[6], r[7], hi);
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm256_permute2f128_ps(lo[j], hi[j], 0x20);
+        r[j + 4] = _mm256_permute2f128_ps(lo[j], hi[j], 0x31);
+    }
 }
 
 void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp) {
@@ -48,20 +48,17 @@ void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t
  * each joined from two half-vectors: 18 shuffles and 6 stores, where a full 8 x 8 transpose
  * (two rows of zeros) with split stores took 32 shuffles and 16 stores (2.2x faster in L1). */
 static inline void pack_6x8(const __m256 x[6], float *dst) {
-    __m256 t0 = _mm256_unpacklo_ps(x[0], x[1]), t1 = _mm256_unpackhi_ps(x[0], x[1]);
-    __m256 t2 = _mm256_unpacklo_ps(x[2], x[3]), t3 = _mm256_unpackhi_ps(x[2], x[3]);
+    __m256 q[4];
+    transpose4_in_lanes(x[0], x[1], x[2], x[3], q);
     __m256 r45_01 = _mm256_unpacklo_ps(x[4], x[5]), r45_23 = _mm256_unpackhi_ps(x[4], x[5]);
-    /* qj: rows 0-3 of column j (lane 0) and j + 4 (lane 1) */
-    __m256 q0 = _mm256_shuffle_ps(t0, t2, 0x44), q1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 q2 = _mm256_shuffle_ps(t1, t3, 0x44), q3 = _mm256_shuffle_ps(t1, t3, 0xEE);
     /* the four-float pieces that straddle two columns: rows 4-5 of one, 0-1 or 2-3 of another */
-    __m256 m1 = _mm256_shuffle_ps(r45_01, q1, 0x44), m2 = _mm256_shuffle_ps(q1, r45_01, 0xEE);
-    __m256 m4 = _mm256_shuffle_ps(r45_23, q3, 0x44), m5 = _mm256_shuffle_ps(q3, r45_23, 0xEE);
-    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(q0, m1, 0x20));
-    _mm256_storeu_ps(dst + 8, _mm256_permute2f128_ps(m2, q2, 0x20));
+    __m256 m1 = _mm256_shuffle_ps(r45_01, q[1], 0x44), m2 = _mm256_shuffle_ps(q[1], r45_01, 0xEE);
+    __m256 m4 = _mm256_shuffle_ps(r45_23, q[3], 0x44), m5 = _mm256_shuffle_ps(q[3], r45_23, 0xEE);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(q[0], m1, 0x20));
+    _mm256_storeu_ps(dst + 8, _mm256_permute2f128_ps(m2, q[2], 0x20));
     _mm256_storeu_ps(dst + 16, _mm256_permute2f128_ps(m4, m5, 0x20));
-    _mm256_storeu_ps(dst + 24, _mm256_permute2f128_ps(q0, m1, 0x31));
-    _mm256_storeu_ps(dst + 32, _mm256_permute2f128_ps(m2, q2, 0x31));
+    _mm256_storeu_ps(dst + 24, _mm256_permute2f128_ps(q[0], m1, 0x31));
+    _mm256_storeu_ps(dst + 32, _mm256_permute2f128_ps(m2, q[2], 0x31));
     _mm256_storeu_ps(dst + 40, _mm256_permute2f128_ps(m4, m5, 0x31));
 }
 
