@@ -45,7 +45,7 @@ void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t
 /* Six rows x eight columns into the panel's 48 floats (columns 0-7 of 6 values each). Rows
  * 0-3 are transposed 4 x 4 within each 128-bit lane (lane 0 holds columns 0-3, lane 1 columns
  * 4-7) and rows 4-5 interleaved in pairs; four columns' 24 floats are then three vectors,
- * each joined from two half-vectors: 18 shuffles and 6 stores, where a full 8 x 8 transpose
+ * each joined from two half-vectors: 20 shuffles and 6 stores, where a full 8 x 8 transpose
  * (two rows of zeros) with split stores took 32 shuffles and 16 stores (2.2x faster in L1). */
 static inline void pack_6x8(const __m256 x[6], float *dst) {
     __m256 q[4];
