@@ -183,6 +183,8 @@ typedef struct {
     float *gout;
 } output_relu;
 
+static const output_relu no_output_relu = {NULL, NULL};
+
 static inline rc_f4 output_relu4(rc_f4 g, rc_f4 out) { return (rc_f4)((rc_i4)g & ~(out <= splat4(0.0f))); }
 
 /* s1 += sum(g), s2 += sum(g * (x - m)), g = dy, or dy through the ReLU when `relu`, or through
@@ -300,10 +302,9 @@ static void backward_impl(float *dinp, float *dweight, float *dbias, const float
             const double invstd = invstd_of(var[c], eps), w = weight ? weight[c] : 1.0;
             cg[c - c0] = (channel_grad){.m = mean[c], .r = {(float)(w * invstd), bias ? bias[c] : 0.0f}};
         }
-        const output_relu none = {NULL, NULL};
-        if (relu) group_sums(cg, dout, inp, N, C, HW, c0, c1, 1, none);
+        if (relu) group_sums(cg, dout, inp, N, C, HW, c0, c1, 1, no_output_relu);
         else if (after.out) group_sums(cg, dout, inp, N, C, HW, c0, c1, 0, after);
-        else group_sums(cg, dout, inp, N, C, HW, c0, c1, 0, none);
+        else group_sums(cg, dout, inp, N, C, HW, c0, c1, 0, no_output_relu);
         for (int64_t c = c0; c < c1; c++) {
             channel_grad *q = &cg[c - c0];
             const double invstd = invstd_of(var[c], eps), w = weight ? weight[c] : 1.0;
@@ -334,8 +335,8 @@ void rc_batchnorm_backward(float *dinp, float *dweight, float *dbias, const floa
                            const float *inp, const float *mean, const float *var,
                            const float *weight, float eps, int training,
                            int64_t N, int64_t C, int64_t HW) {
-    const output_relu none = {NULL, NULL};
-    backward_impl(dinp, dweight, dbias, dout, inp, mean, var, weight, NULL, eps, training, 0, none, N, C, HW);
+    backward_impl(dinp, dweight, dbias, dout, inp, mean, var, weight, NULL, eps, training, 0,
+                  no_output_relu, N, C, HW);
 }
 
 void rc_batchnorm_backward_output_relu(float *dinp, float *dweight, float *dbias, float *grelu,
@@ -350,6 +351,6 @@ void rc_batchnorm_relu_backward(float *dinp, float *dweight, float *dbias, const
                                 const float *inp, const float *mean, const float *var,
                                 const float *weight, const float *bias, float eps, int training,
                                 int64_t N, int64_t C, int64_t HW) {
-    const output_relu none = {NULL, NULL};
-    backward_impl(dinp, dweight, dbias, dout, inp, mean, var, weight, bias, eps, training, 1, none, N, C, HW);
+    backward_impl(dinp, dweight, dbias, dout, inp, mean, var, weight, bias, eps, training, 1,
+                  no_output_relu, N, C, HW);
 }
