@@ -1,7 +1,6 @@
 /* AVX-512F microkernel, 14 x 32 tile: 28 zmm accumulators, 2 for the B row, 1 broadcast of A
  * (31 of 32 registers). Written with fixed-trip loops over arrays of __m512 that GCC fully
- * unrolls into registers at -O3. Not runnable on the development machine (no AVX-512
- * exposed); dispatched only when rc_isa_active() == RC_ISA_AVX512. */
+ * unrolls into registers at -O3. Dispatched only when rc_isa_active() == RC_ISA_AVX512. */
 #include <immintrin.h>
 
 #include "gemm/gemm.h"
