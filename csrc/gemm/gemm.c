@@ -21,7 +21,8 @@ static const rc_sgemm_config configs[] = {
                      rc_sgemm_ukernel_avx2_narrow_6x8},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096,
-                       rc_sgemm_pack_bt32_avx512, rc_sgemm_pack_a14_avx512},
+                       rc_sgemm_pack_bt32_avx512, rc_sgemm_pack_a14_avx512,
+                       rc_sgemm_ukernel_avx512_short_14x32, rc_sgemm_ukernel_avx512_narrow_14x16},
 };
 
 /* The AVX-512 geometry in portable C, for tests of the driver (see rc_sgemm_force_config). */

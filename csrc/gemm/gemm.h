@@ -149,6 +149,10 @@ void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t panels, float alpha, const float 
 void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
 void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, float beta, float *c,
                                    int64_t ldc);
+void rc_sgemm_ukernel_avx512_short_14x32(int64_t k, const float *a, const float *b, float beta,
+                                         float *c, int64_t ldc, int rows);
+void rc_sgemm_ukernel_avx512_narrow_14x16(int64_t k, const float *a, const float *b, float beta,
+                                          float *c, int64_t ldc, int rows, int cols);
 void rc_sgemm_pack_bt32_avx512(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
 void rc_sgemm_pack_a14_avx512(int64_t kc, int64_t panels, float alpha, const float *a, int64_t lda,
                               float *ap);

@@ -42,3 +42,103 @@ void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *restrict a, const flo
         }
     }
 }
+
+/* The first `rows` rows of the tile (the A panel still MR = 14 wide), for the last row panel
+ * of an M that is not a multiple of 14 (64 = 4 x 14 + 8, 128 = 9 x 14 + 2): only those rows'
+ * FMAs, stored straight into C where the full kernel would compute 14 rows into a scratch
+ * tile. Up to 3 rows keep two sets of accumulators, for even and odd k, so that at least 8
+ * FMA chains cover the latency. */
+static inline __attribute__((always_inline)) void short_tile(int64_t k, const float *restrict a,
+                                                             const float *restrict b, float beta,
+                                                             float *restrict c, int64_t ldc,
+                                                             const int rows) {
+    const int sets = rows <= 3 ? 2 : 1;
+    __m512 acc[2][MR - 1][2];
+#pragma GCC unroll 13
+    for (int i = 0; i < rows; i++)
+        acc[0][i][0] = acc[0][i][1] = acc[1][i][0] = acc[1][i][1] = _mm512_setzero_ps();
+    int64_t p = 0;
+    if (sets == 2)
+        for (; p + 2 <= k; p += 2) {
+#pragma GCC unroll 2
+            for (int s = 0; s < 2; s++) {
+                __m512 b0 = _mm512_load_ps(b + (p + s) * NR), b1 = _mm512_load_ps(b + (p + s) * NR + 16);
+#pragma GCC unroll 13
+                for (int i = 0; i < rows; i++) {
+                    __m512 av = _mm512_set1_ps(a[(p + s) * MR + i]);
+                    acc[s][i][0] = _mm512_fmadd_ps(av, b0, acc[s][i][0]);
+                    acc[s][i][1] = _mm512_fmadd_ps(av, b1, acc[s][i][1]);
+                }
+            }
+        }
+#pragma GCC unroll 2
+    for (; p < k; p++) {
+        __m512 b0 = _mm512_load_ps(b + p * NR), b1 = _mm512_load_ps(b + p * NR + 16);
+#pragma GCC unroll 13
+        for (int i = 0; i < rows; i++) {
+            __m512 av = _mm512_set1_ps(a[p * MR + i]);
+            acc[0][i][0] = _mm512_fmadd_ps(av, b0, acc[0][i][0]);
+            acc[0][i][1] = _mm512_fmadd_ps(av, b1, acc[0][i][1]);
+        }
+    }
+#pragma GCC unroll 13
+    for (int i = 0; i < rows; i++) {
+        float *row = c + i * ldc;
+        __m512 v0 = acc[0][i][0], v1 = acc[0][i][1];
+        if (sets == 2) v0 = _mm512_add_ps(v0, acc[1][i][0]), v1 = _mm512_add_ps(v1, acc[1][i][1]);
+        if (beta != 0.0f) {
+            __m512 bv = _mm512_set1_ps(beta);
+            v0 = _mm512_fmadd_ps(bv, _mm512_loadu_ps(row), v0);
+            v1 = _mm512_fmadd_ps(bv, _mm512_loadu_ps(row + 16), v1);
+        }
+        _mm512_storeu_ps(row, v0);
+        _mm512_storeu_ps(row + 16, v1);
+    }
+}
+
+void rc_sgemm_ukernel_avx512_short_14x32(int64_t k, const float *restrict a, const float *restrict b,
+                                         float beta, float *restrict c, int64_t ldc, int rows) {
+    switch (rows) {
+    case 1: short_tile(k, a, b, beta, c, ldc, 1); break;
+    case 2: short_tile(k, a, b, beta, c, ldc, 2); break;
+    case 3: short_tile(k, a, b, beta, c, ldc, 3); break;
+    case 4: short_tile(k, a, b, beta, c, ldc, 4); break;
+    case 5: short_tile(k, a, b, beta, c, ldc, 5); break;
+    case 6: short_tile(k, a, b, beta, c, ldc, 6); break;
+    case 7: short_tile(k, a, b, beta, c, ldc, 7); break;
+    case 8: short_tile(k, a, b, beta, c, ldc, 8); break;
+    case 9: short_tile(k, a, b, beta, c, ldc, 9); break;
+    case 10: short_tile(k, a, b, beta, c, ldc, 10); break;
+    case 11: short_tile(k, a, b, beta, c, ldc, 11); break;
+    case 12: short_tile(k, a, b, beta, c, ldc, 12); break;
+    default: short_tile(k, a, b, beta, c, ldc, 13); break;
+    }
+}
+
+/* The first `cols` (1 to 16) columns of a tile, from the left half of the B panel (zero past
+ * cols), for a last column panel of C that is at most half used (N = 196 against NR = 32):
+ * half the FMAs of the full kernel, and a masked store straight into C where the full kernel
+ * would compute into a scratch tile. Rows past `rows` are computed but not stored; 14 FMA
+ * chains, one per row. */
+void rc_sgemm_ukernel_avx512_narrow_14x16(int64_t k, const float *restrict a, const float *restrict b,
+                                          float beta, float *restrict c, int64_t ldc, int rows,
+                                          int cols) {
+    __m512 acc[MR];
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++) acc[i] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+    for (int64_t p = 0; p < k; p++) {
+        const __m512 b0 = _mm512_load_ps(b + p * NR);
+#pragma GCC unroll 14
+        for (int i = 0; i < MR; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[p * MR + i]), b0, acc[i]);
+    }
+    const __mmask16 mask = (__mmask16)((1u << cols) - 1u);
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++) { /* constant indices keep acc in registers */
+        if (i >= rows) break;
+        __m512 v = acc[i];
+        float *row = c + i * ldc;
+        if (beta != 0.0f) v = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, row), v);
+        _mm512_mask_storeu_ps(row, mask, v);
+    }
+}

@@ -43,9 +43,11 @@ def check_sgemm_with_bias(rng, m, n, k, trans_a, trans_b, alpha, beta, bias_axis
     check(c, ref)
 
 
-# (33, 2, 300) and (300, 49, 40) take the transposed route (C^T computed, then transposed).
+# (33, 2, 300) and (300, 49, 40) take the transposed route (C^T computed, then transposed);
+# (64, 70, 33) ends in a short row panel and a narrow column panel for both the 6x16 and the
+# 14x32 tile.
 SHAPES = [(1, 1, 1), (7, 13, 5), (6, 16, 8), (5, 17, 3), (129, 257, 65), (33, 2, 300), (300, 49, 40),
-          (2, 40, 1)]
+          (2, 40, 1), (64, 70, 33)]
 
 
 @pytest.mark.parametrize("m,n,k", SHAPES)
