@@ -46,8 +46,8 @@ void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *restrict a, const flo
 /* The first `rows` rows of the tile (the A panel still MR = 14 wide), for the last row panel
  * of an M that is not a multiple of 14 (64 = 4 x 14 + 8, 128 = 9 x 14 + 2): only those rows'
  * FMAs, stored straight into C where the full kernel would compute 14 rows into a scratch
- * tile. Up to 3 rows keep two sets of accumulators, for even and odd k, so that at least 8
- * FMA chains cover the latency. */
+ * tile. Up to 3 rows keep two sets of accumulators, for even and odd k, so that 2 and 3 rows
+ * (the last panel of 128 or 576 rows) have 8 and 12 FMA chains to cover the latency (1 row, 4). */
 static inline __attribute__((always_inline)) void short_tile(int64_t k, const float *restrict a,
                                                              const float *restrict b, float beta,
                                                              float *restrict c, int64_t ldc,
