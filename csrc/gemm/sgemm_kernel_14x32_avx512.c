@@ -43,6 +43,21 @@ void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *restrict a, const flo
     }
 }
 
+/* One k step of short_tile: the first `rows` rows of A's column p times B's row p, added into
+ * one set of accumulators. */
+static inline __attribute__((always_inline)) void short_step(__m512 acc[MR - 1][2],
+                                                             const float *restrict a,
+                                                             const float *restrict b, int64_t p,
+                                                             const int rows) {
+    const __m512 b0 = _mm512_load_ps(b + p * NR), b1 = _mm512_load_ps(b + p * NR + 16);
+#pragma GCC unroll 13
+    for (int i = 0; i < rows; i++) {
+        const __m512 av = _mm512_set1_ps(a[p * MR + i]);
+        acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+    }
+}
+
 /* The first `rows` rows of the tile (the A panel still MR = 14 wide), for the last row panel
  * of an M that is not a multiple of 14 (64 = 4 x 14 + 8, 128 = 9 x 14 + 2): only those rows'
  * FMAs, stored straight into C where the full kernel would compute 14 rows into a scratch
@@ -60,27 +75,11 @@ static inline __attribute__((always_inline)) void short_tile(int64_t k, const fl
     int64_t p = 0;
     if (sets == 2)
         for (; p + 2 <= k; p += 2) {
-#pragma GCC unroll 2
-            for (int s = 0; s < 2; s++) {
-                __m512 b0 = _mm512_load_ps(b + (p + s) * NR), b1 = _mm512_load_ps(b + (p + s) * NR + 16);
-#pragma GCC unroll 13
-                for (int i = 0; i < rows; i++) {
-                    __m512 av = _mm512_set1_ps(a[(p + s) * MR + i]);
-                    acc[s][i][0] = _mm512_fmadd_ps(av, b0, acc[s][i][0]);
-                    acc[s][i][1] = _mm512_fmadd_ps(av, b1, acc[s][i][1]);
-                }
-            }
+            short_step(acc[0], a, b, p, rows);
+            short_step(acc[1], a, b, p + 1, rows);
         }
 #pragma GCC unroll 2
-    for (; p < k; p++) {
-        __m512 b0 = _mm512_load_ps(b + p * NR), b1 = _mm512_load_ps(b + p * NR + 16);
-#pragma GCC unroll 13
-        for (int i = 0; i < rows; i++) {
-            __m512 av = _mm512_set1_ps(a[p * MR + i]);
-            acc[0][i][0] = _mm512_fmadd_ps(av, b0, acc[0][i][0]);
-            acc[0][i][1] = _mm512_fmadd_ps(av, b1, acc[0][i][1]);
-        }
-    }
+    for (; p < k; p++) short_step(acc[0], a, b, p, rows);
 #pragma GCC unroll 13
     for (int i = 0; i < rows; i++) {
         float *row = c + i * ldc;
