@@ -350,11 +350,15 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
                          * fetching them early keeps the stores from stalling on memory. Every
                          * line of them: a 32-wide tile's rows are two lines (fetching the first
                          * alone, ResNet-50's 1x1 convolutions with 64 input or output channels
-                         * at 56x56 ran 1.13-1.15x slower, all of its 1x1s 1.02-1.03x). */
+                         * at 56x56 ran 1.13-1.15x slower, all of its 1x1s 1.02-1.03x). Into L2,
+                         * not L1: when C's rows are a multiple of 4 KiB apart they all share one
+                         * L1 set, and a panel's worth of them evicted each other before the
+                         * stores came (the stem's input gradient in bench_gemm 1.2x, the fc
+                         * layer's 1000 -> 2048 one 4x; the rest unchanged). */
                         if (jr + nr < nc)
                             for (int64_t i = 0; i < rows; i++)
                                 for (int64_t j = 0; j < nr; j += 16) /* 64-byte lines */
-                                    __builtin_prefetch(ctile + i * ldc + nr + j, 0, 3);
+                                    __builtin_prefetch(ctile + i * ldc + nr + j, 0, 2);
                         if (rows == mr && cols == nr) {
                             cfg->kernel(kc, apanel, bpanel, beta_pc, ctile, ldc);
                         } else if (cols == nr && cfg->short_kernel) {
