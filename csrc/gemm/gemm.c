@@ -101,20 +101,15 @@ static inline __attribute__((always_inline)) void pack_a_tile(int trans_a, int64
 
 static void pack_a(const rc_sgemm_config *cfg, int trans_a, int64_t mc, int64_t kc, float alpha,
                    const float *a, int64_t lda, float *ap) {
-    const int mr = cfg->mr;
     if (!trans_a && cfg->pack_a) {
-        int64_t full = mc / mr;
-        cfg->pack_a(kc, full, alpha, a, lda, ap);
-        a += full * mr * lda;
-        ap += full * mr * kc;
-        mc -= full * mr;
-        if (mc == 0) return;
+        cfg->pack_a(kc, mc, alpha, a, lda, ap);
+        return;
     }
-    switch (mr) {
+    switch (cfg->mr) {
     case 4: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 4, ap); break;
     case 6: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 6, ap); break;
     case 14: pack_a_tile(trans_a, mc, kc, alpha, a, lda, 14, ap); break;
-    default: pack_a_tile(trans_a, mc, kc, alpha, a, lda, mr, ap); break;
+    default: pack_a_tile(trans_a, mc, kc, alpha, a, lda, cfg->mr, ap); break;
     }
 }
 

@@ -62,28 +62,35 @@ static inline void pack_6x8(const __m256 x[6], float *dst) {
     _mm256_storeu_ps(dst + 40, _mm256_permute2f128_ps(m4, m5, 0x31));
 }
 
-/* Row-major A into MR = 6 panels, eight columns of the 6 rows at a time (pack_6x8). The
- * portable packer gathers one float at a time from 6 row streams. */
-void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t panels, float alpha, const float *a, int64_t lda,
-                           float *ap) {
+/* One panel of `live` (1 to 6) rows, eight columns at a time (pack_6x8); rows past `live` are
+ * zeros. always_inline: full panels get a copy with live = 6. */
+static inline __attribute__((always_inline)) void pack_a6_panel(int64_t kc, int live, float alpha,
+                                                                const float *src, int64_t lda,
+                                                                float *dst) {
     const __m256 scale = _mm256_set1_ps(alpha);
-    for (int64_t q = 0; q < panels; q++) {
-        const float *src = a + q * 6 * lda;
-        float *dst = ap + q * 6 * kc;
-        int64_t p = 0;
-        if (alpha == 1.0f) /* the convolutions' case: no multiplies */
-            for (; p + 8 <= kc; p += 8) {
-                __m256 x[6];
-                for (int i = 0; i < 6; i++) x[i] = _mm256_loadu_ps(src + i * lda + p);
-                pack_6x8(x, dst + p * 6);
-            }
-        else
-            for (; p + 8 <= kc; p += 8) {
-                __m256 x[6];
-                for (int i = 0; i < 6; i++) x[i] = _mm256_mul_ps(scale, _mm256_loadu_ps(src + i * lda + p));
-                pack_6x8(x, dst + p * 6);
-            }
-        for (; p < kc; p++)
-            for (int i = 0; i < 6; i++) dst[p * 6 + i] = alpha * src[i * lda + p];
-    }
+    int64_t p = 0;
+    if (alpha == 1.0f) /* the convolutions' case: no multiplies */
+        for (; p + 8 <= kc; p += 8) {
+            __m256 x[6];
+            for (int i = 0; i < 6; i++) x[i] = i < live ? _mm256_loadu_ps(src + i * lda + p) : _mm256_setzero_ps();
+            pack_6x8(x, dst + p * 6);
+        }
+    else
+        for (; p + 8 <= kc; p += 8) {
+            __m256 x[6];
+            for (int i = 0; i < 6; i++)
+                x[i] = i < live ? _mm256_mul_ps(scale, _mm256_loadu_ps(src + i * lda + p)) : _mm256_setzero_ps();
+            pack_6x8(x, dst + p * 6);
+        }
+    for (; p < kc; p++)
+        for (int i = 0; i < 6; i++) dst[p * 6 + i] = i < live ? alpha * src[i * lda + p] : 0.0f;
+}
+
+/* Row-major A into MR = 6 panels, the last one zero-padded. The portable packer gathers one
+ * float at a time from 6 row streams. */
+void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t rows, float alpha, const float *a, int64_t lda,
+                           float *ap) {
+    int64_t i0 = 0;
+    for (; i0 + 6 <= rows; i0 += 6) pack_a6_panel(kc, 6, alpha, a + i0 * lda, lda, ap + i0 * kc);
+    if (i0 < rows) pack_a6_panel(kc, (int)(rows - i0), alpha, a + i0 * lda, lda, ap + i0 * kc);
 }

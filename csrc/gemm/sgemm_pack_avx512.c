@@ -1,5 +1,5 @@
 /* AVX-512 packers for the 14 x 32 tile: a transposed B (stored N x K) into NR = 32 panels and
- * a row-major A into MR = 14 panels. Both move 16 x 16 blocks through registers, transposed
+ * a row-major A into MR = 14 panels (the last one zero-padded). Both move 16 x 16 blocks through registers, transposed
  * by 64 shuffles, so reads and writes are whole vectors where the portable packers move one
  * float at a time with a strided store or gather. */
 #include <immintrin.h>
@@ -49,26 +49,32 @@ void rc_sgemm_pack_bt32_avx512(int64_t kc, int64_t panels, const float *b, int64
     }
 }
 
-/* Fourteen rows, sixteen columns at a time: rows 14 and 15 of the block are zeros, and each
- * column's 14 floats are a masked store (a full one would spill into the next panel). */
-void rc_sgemm_pack_a14_avx512(int64_t kc, int64_t panels, float alpha, const float *a, int64_t lda,
-                              float *ap) {
+/* One panel of `live` (1 to 14) rows, sixteen columns at a time: rows past `live` and rows 14
+ * and 15 of the block are zeros, and each column's 14 floats are a masked store (a full one
+ * would spill into the next panel). always_inline: full panels get a copy with live = 14. */
+static inline __attribute__((always_inline)) void pack_a14_panel(int64_t kc, int live, float alpha,
+                                                                 const float *src, int64_t lda,
+                                                                 float *dst) {
     const __m512 scale = _mm512_set1_ps(alpha);
     const __mmask16 rows14 = 0x3FFF;
-    for (int64_t q = 0; q < panels; q++) {
-        const float *src = a + q * 14 * lda;
-        float *dst = ap + q * 14 * kc;
-        int64_t p = 0;
-        for (; p + 16 <= kc; p += 16) {
-            __m512 r[16];
-            for (int i = 0; i < 14; i++) r[i] = _mm512_loadu_ps(src + i * lda + p);
-            r[14] = r[15] = _mm512_setzero_ps();
-            if (alpha != 1.0f)
-                for (int i = 0; i < 14; i++) r[i] = _mm512_mul_ps(scale, r[i]);
-            transpose16(r);
-            for (int i = 0; i < 16; i++) _mm512_mask_storeu_ps(dst + (p + i) * 14, rows14, r[i]);
-        }
-        for (; p < kc; p++)
-            for (int i = 0; i < 14; i++) dst[p * 14 + i] = alpha * src[i * lda + p];
+    int64_t p = 0;
+    for (; p + 16 <= kc; p += 16) {
+        __m512 r[16];
+        for (int i = 0; i < 16; i++)
+            r[i] = i < live ? _mm512_loadu_ps(src + i * lda + p) : _mm512_setzero_ps();
+        if (alpha != 1.0f)
+            for (int i = 0; i < 16; i++)
+                if (i < live) r[i] = _mm512_mul_ps(scale, r[i]);
+        transpose16(r);
+        for (int i = 0; i < 16; i++) _mm512_mask_storeu_ps(dst + (p + i) * 14, rows14, r[i]);
     }
+    for (; p < kc; p++)
+        for (int i = 0; i < 14; i++) dst[p * 14 + i] = i < live ? alpha * src[i * lda + p] : 0.0f;
+}
+
+void rc_sgemm_pack_a14_avx512(int64_t kc, int64_t rows, float alpha, const float *a, int64_t lda,
+                              float *ap) {
+    int64_t i0 = 0;
+    for (; i0 + 14 <= rows; i0 += 14) pack_a14_panel(kc, 14, alpha, a + i0 * lda, lda, ap + i0 * kc);
+    if (i0 < rows) pack_a14_panel(kc, (int)(rows - i0), alpha, a + i0 * lda, lda, ap + i0 * kc);
 }
