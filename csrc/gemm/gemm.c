@@ -8,6 +8,7 @@
 #include "core/cpu_features.h"
 #include "gemm/block_prefetch.h"
 #include "gemm/gemm.h"
+#include "gemm/pack_b_rows.h"
 #include "gemm/sgemm_nt_dot.h"
 
 static const rc_sgemm_config configs[] = {
@@ -18,11 +19,12 @@ static const rc_sgemm_config configs[] = {
      * b_block_width narrows it for a single A block). */
     [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
                      rc_sgemm_pack_bt16_avx2, rc_sgemm_pack_a6_avx2, rc_sgemm_ukernel_avx2_short_6x16,
-                     rc_sgemm_ukernel_avx2_narrow_6x8},
+                     rc_sgemm_ukernel_avx2_narrow_6x8, rc_sgemm_pack_b16_avx2},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096,
                        rc_sgemm_pack_bt32_avx512, rc_sgemm_pack_a14_avx512,
-                       rc_sgemm_ukernel_avx512_short_14x32, rc_sgemm_ukernel_avx512_narrow_14x16},
+                       rc_sgemm_ukernel_avx512_short_14x32, rc_sgemm_ukernel_avx512_narrow_14x16,
+                       rc_sgemm_pack_b32_avx512},
 };
 
 /* The AVX-512 geometry in portable C, for tests of the driver (see rc_sgemm_force_config). */
@@ -141,23 +143,7 @@ static inline __attribute__((always_inline)) void pack_b_tile(int trans_b, int64
                 for (int64_t p = 0; p < kc; p++) dst[p * nr + j] = 0.0f;
         }
     }
-    if (!trans_b) {
-        /* Eight rows at a time: reads are eight contiguous streams along the rows of B and
-         * writes are 8*NR contiguous floats per panel. (Walking down one panel at a time reads
-         * with a large stride, which defeats the prefetchers; one row at a time scatters
-         * single writes over every panel.) */
-        int64_t full = nc / nr, p0 = 0;
-        for (; p0 + 8 <= kc; p0 += 8)
-            for (int64_t q = 0; q < full; q++) {
-                float *dst = bp + q * nr * kc + p0 * nr;
-                const float *src = b + p0 * ldb + q * nr;
-                for (int r = 0; r < 8; r++)
-                    memcpy(dst + r * nr, src + r * ldb, (size_t)nr * sizeof(float));
-            }
-        for (; p0 < kc; p0++)
-            for (int64_t q = 0; q < full; q++)
-                memcpy(bp + q * nr * kc + p0 * nr, b + p0 * ldb + q * nr, (size_t)nr * sizeof(float));
-    }
+    if (!trans_b) pack_b_full_panels(kc, nc / nr, b, ldb, nr, bp);
 }
 
 static void pack_b(int trans_b, int64_t kc, int64_t nc, const float *b, int64_t ldb, int nr,
@@ -299,6 +285,11 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
                 cfg->pack_bt(kc, full, bsrc, ldb, bp);
                 if (nc > full * nr)
                     pack_b(trans_b, kc, nc - full * nr, bsrc + full * nr * ldb, ldb, nr, bp + full * nr * kc);
+            } else if (!trans_b && cfg->pack_b) {
+                int64_t full = nc / nr;
+                cfg->pack_b(kc, full, bsrc, ldb, bp);
+                if (nc > full * nr)
+                    pack_b(trans_b, kc, nc - full * nr, bsrc + full * nr, ldb, nr, bp + full * nr * kc);
             } else {
                 pack_b(trans_b, kc, nc, bsrc, ldb, nr, bp);
             }

