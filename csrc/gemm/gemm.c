@@ -19,7 +19,7 @@ static const rc_sgemm_config configs[] = {
      * b_block_width narrows it for a single A block). */
     [RC_ISA_AVX2] = {rc_sgemm_ukernel_avx2_6x16, "avx2_6x16", 6, 16, 144, 256, 1024,
                      rc_sgemm_pack_bt16_avx2, rc_sgemm_pack_a6_avx2, rc_sgemm_ukernel_avx2_short_6x16,
-                     rc_sgemm_ukernel_avx2_narrow_6x8, rc_sgemm_pack_b16_avx2},
+                     rc_sgemm_ukernel_avx2_narrow_6x8},
     /* 14x32: 28 zmm accumulators; B panel 256x32x4 = 32 KiB, half of a 48 KiB+ L1. */
     [RC_ISA_AVX512] = {rc_sgemm_ukernel_avx512_14x32, "avx512_14x32", 14, 32, 168, 256, 4096,
                        rc_sgemm_pack_bt32_avx512, rc_sgemm_pack_a14_avx512,

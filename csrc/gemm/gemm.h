@@ -153,7 +153,6 @@ void rc_sgemm_ukernel_avx2_narrow_6x8(int64_t k, const float *a, const float *b,
 void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t rows, float alpha, const float *a, int64_t lda,
                            float *ap);
 void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
-void rc_sgemm_pack_b16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
 void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, float beta, float *c,
                                    int64_t ldc);
 void rc_sgemm_ukernel_avx512_short_14x32(int64_t k, const float *a, const float *b, float beta,

@@ -1,5 +1,5 @@
 /* The copy of whole NR-wide panels of a row-major B (not transposed), shared by the portable
- * driver and the ISA packers: each compiles it with its own vector width (a row of a 32-wide
+ * driver and the AVX-512 packer: each compiles it with its own vector width (a row of a 32-wide
  * panel is two zmm moves with AVX-512, eight 16-byte ones in the portable build). */
 #ifndef RESNETC_GEMM_PACK_B_ROWS_H
 #define RESNETC_GEMM_PACK_B_ROWS_H
