@@ -104,7 +104,8 @@ static inline __attribute__((always_inline)) void pack_a_tile(int trans_a, int64
 static void pack_a(const rc_sgemm_config *cfg, int trans_a, int64_t mc, int64_t kc, float alpha,
                    const float *a, int64_t lda, float *ap) {
     if (!trans_a && cfg->pack_a) {
-        cfg->pack_a(kc, mc, alpha, a, lda, ap);
+        for (int64_t i0 = 0; i0 < mc; i0 += cfg->mr)
+            cfg->pack_a(kc, (int)min64(cfg->mr, mc - i0), alpha, a + i0 * lda, lda, ap + i0 * kc);
         return;
     }
     switch (cfg->mr) {

@@ -108,11 +108,10 @@ typedef void (*rc_sgemm_ukernel_narrow)(int64_t k, const float *a, const float *
 typedef void (*rc_sgemm_pack_bt)(int64_t kc, int64_t panels, const float *b, int64_t ldb,
                                  float *bp);
 
-/* Optional ISA-specific packer of a row-major A (not transposed): rows [0, rows) x columns
- * [0, kc), scaled by alpha, into ceil(rows/MR) MR-tall panels (panel q at ap + q*MR*kc), the
- * last one zero-padded. */
-typedef void (*rc_sgemm_pack_a)(int64_t kc, int64_t rows, float alpha, const float *a,
-                                int64_t lda, float *ap);
+/* Optional ISA-specific packer of a row-major A (not transposed): one MR-tall panel of rows
+ * [0, rows) (1 to MR) x columns [0, kc), scaled by alpha, into ap, the rows past `rows` zeros. */
+typedef void (*rc_sgemm_pack_a)(int64_t kc, int rows, float alpha, const float *a, int64_t lda,
+                                float *ap);
 
 /* Optional ISA-specific packer of a row-major B (not transposed): `panels` full NR-wide panels
  * of rows [0, kc), into bp (panel q at bp + q*NR*kc). */
@@ -150,7 +149,7 @@ void rc_sgemm_ukernel_avx2_short_6x16(int64_t k, const float *a, const float *b,
                                       float *c, int64_t ldc, int rows);
 void rc_sgemm_ukernel_avx2_narrow_6x8(int64_t k, const float *a, const float *b, float beta,
                                       float *c, int64_t ldc, int rows, int cols);
-void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t rows, float alpha, const float *a, int64_t lda,
+void rc_sgemm_pack_a6_avx2(int64_t kc, int rows, float alpha, const float *a, int64_t lda,
                            float *ap);
 void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
 void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, float beta, float *c,
@@ -161,7 +160,7 @@ void rc_sgemm_ukernel_avx512_narrow_14x16(int64_t k, const float *a, const float
                                           float *c, int64_t ldc, int rows, int cols);
 void rc_sgemm_pack_bt32_avx512(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
 void rc_sgemm_pack_b32_avx512(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
-void rc_sgemm_pack_a14_avx512(int64_t kc, int64_t rows, float alpha, const float *a, int64_t lda,
+void rc_sgemm_pack_a14_avx512(int64_t kc, int rows, float alpha, const float *a, int64_t lda,
                               float *ap);
 
 /* ------------------------------------------------------------------ workspace

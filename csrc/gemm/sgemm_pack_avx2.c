@@ -88,11 +88,10 @@ static inline __attribute__((always_inline)) void pack_a6_panel(int64_t kc, int 
         for (int i = 0; i < 6; i++) dst[p * 6 + i] = i < live ? alpha * src[i * lda + p] : 0.0f;
 }
 
-/* Row-major A into MR = 6 panels, the last one zero-padded. The portable packer gathers one
+/* One panel of a row-major A (see rc_sgemm_pack_a), where the portable packer gathers one
  * float at a time from 6 row streams. */
-void rc_sgemm_pack_a6_avx2(int64_t kc, int64_t rows, float alpha, const float *a, int64_t lda,
+void rc_sgemm_pack_a6_avx2(int64_t kc, int rows, float alpha, const float *a, int64_t lda,
                            float *ap) {
-    int64_t i0 = 0;
-    for (; i0 + 6 <= rows; i0 += 6) pack_a6_panel(kc, 6, alpha, a + i0 * lda, lda, ap + i0 * kc);
-    if (i0 < rows) pack_a6_panel(kc, (int)(rows - i0), alpha, a + i0 * lda, lda, ap + i0 * kc);
+    if (rows == 6) pack_a6_panel(kc, 6, alpha, a, lda, ap);
+    else pack_a6_panel(kc, rows, alpha, a, lda, ap);
 }

@@ -75,11 +75,10 @@ static inline __attribute__((always_inline)) void pack_a14_panel(int64_t kc, int
         for (int i = 0; i < 14; i++) dst[p * 14 + i] = i < live ? alpha * src[i * lda + p] : 0.0f;
 }
 
-void rc_sgemm_pack_a14_avx512(int64_t kc, int64_t rows, float alpha, const float *a, int64_t lda,
+void rc_sgemm_pack_a14_avx512(int64_t kc, int rows, float alpha, const float *a, int64_t lda,
                               float *ap) {
-    int64_t i0 = 0;
-    for (; i0 + 14 <= rows; i0 += 14) pack_a14_panel(kc, 14, alpha, a + i0 * lda, lda, ap + i0 * kc);
-    if (i0 < rows) pack_a14_panel(kc, (int)(rows - i0), alpha, a + i0 * lda, lda, ap + i0 * kc);
+    if (rows == 14) pack_a14_panel(kc, 14, alpha, a, lda, ap);
+    else pack_a14_panel(kc, rows, alpha, a, lda, ap);
 }
 
 void rc_sgemm_pack_b32_avx512(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp) {
