@@ -281,16 +281,14 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
             const int64_t panel_floats = kc * nr + panel_gap;
             if (source) {
                 source->pack(source->ctx, pc, kc, jc, nc, nr, panel_floats, bp);
-            } else if (trans_b && cfg->pack_bt) {
-                int64_t full = nc / nr;
-                cfg->pack_bt(kc, full, bsrc, ldb, bp);
+            } else if (trans_b ? cfg->pack_bt != NULL : cfg->pack_b != NULL) {
+                /* Whole panels by the ISA's packer, a partial last one by the portable one
+                 * (op(B)'s columns are col_stride floats apart). */
+                const int64_t full = nc / nr, col_stride = trans_b ? ldb : 1;
+                (trans_b ? cfg->pack_bt : cfg->pack_b)(kc, full, bsrc, ldb, bp);
                 if (nc > full * nr)
-                    pack_b(trans_b, kc, nc - full * nr, bsrc + full * nr * ldb, ldb, nr, bp + full * nr * kc);
-            } else if (!trans_b && cfg->pack_b) {
-                int64_t full = nc / nr;
-                cfg->pack_b(kc, full, bsrc, ldb, bp);
-                if (nc > full * nr)
-                    pack_b(trans_b, kc, nc - full * nr, bsrc + full * nr, ldb, nr, bp + full * nr * kc);
+                    pack_b(trans_b, kc, nc - full * nr, bsrc + full * nr * col_stride, ldb, nr,
+                           bp + full * nr * kc);
             } else {
                 pack_b(trans_b, kc, nc, bsrc, ldb, nr, bp);
             }
