@@ -329,8 +329,8 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
                         int64_t rows = min64(mr, mc - ir);
                         const float *apanel = ablock + ir * kc;
                         float *ctile = c + (ic + ir) * ldc + jc + jr;
-                        rc_block_prefetch_upto(&next_b, ++call, calls);
-                        rc_block_prefetch_upto(&next_a, ++call_a, calls_a);
+                        /* The next A block first: it is packed before the next B block. */
+                        rc_block_prefetch *in_kernel = rc_block_prefetch_pending(&next_a) ? &next_a : &next_b;
                         /* This tile's rows in the next panel of C, written a panel from now:
                          * fetching them early keeps the stores from stalling on memory. Every
                          * line of them: a 32-wide tile's rows are two lines (fetching the first
@@ -345,13 +345,13 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
                                 for (int64_t j = 0; j < nr; j += 16) /* 64-byte lines */
                                     __builtin_prefetch(ctile + i * ldc + nr + j, 0, 2);
                         if (rows == mr && cols == nr) {
-                            cfg->kernel(kc, apanel, bpanel, beta_pc, ctile, ldc);
+                            cfg->kernel(kc, apanel, bpanel, beta_pc, ctile, ldc, in_kernel);
                         } else if (cols == nr && cfg->short_kernel) {
                             cfg->short_kernel(kc, apanel, bpanel, beta_pc, ctile, ldc, (int)rows);
                         } else if (2 * cols <= nr && cfg->narrow_kernel) {
                             cfg->narrow_kernel(kc, apanel, bpanel, beta_pc, ctile, ldc, (int)rows, (int)cols);
                         } else {
-                            cfg->kernel(kc, apanel, bpanel, 0.0f, scratch, nr);
+                            cfg->kernel(kc, apanel, bpanel, 0.0f, scratch, nr, NULL);
                             for (int64_t i = 0; i < rows; i++)
                                 for (int64_t j = 0; j < cols; j++) {
                                     float *dst = ctile + i * ldc + j;
@@ -359,6 +359,8 @@ static rc_status sgemm_blocks(const rc_sgemm_config *cfg, int trans_a, int trans
                                     *dst = beta_pc == 0.0f ? v : v + beta_pc * *dst;
                                 }
                         }
+                        rc_block_prefetch_upto(&next_b, ++call, calls);
+                        rc_block_prefetch_upto(&next_a, ++call_a, calls_a);
                         if (last_pc && bias_kind != RC_GEMM_NO_BIAS) {
                             const float *bias_tile = bias_kind == RC_GEMM_BIAS_ROW
                                                          ? bias + ic + ir : bias + jc + jr;

@@ -89,9 +89,12 @@ void rc_sgemm_naive(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, f
  * c: the MR x NR tile of C, row stride ldc:  c[i*ldc + j] = sum_p a[p*MR+i] * b[p*NR+j]
  *    + beta * c[i*ldc + j]; beta == 0 means c is written without being read.
  * Always a full tile; the driver routes other edge tiles (short_kernel and narrow_kernel below
- * aside) through a scratch tile. k may be 0. */
+ * aside) through a scratch tile. k may be 0.
+ * pf: NULL, or the cursor over the operand block packed next (block_prefetch.h), which the
+ * kernel may advance, prefetching up to a line per k step (or leave to the driver). */
+struct rc_block_prefetch;
 typedef void (*rc_sgemm_ukernel)(int64_t k, const float *a, const float *b, float beta, float *c,
-                                 int64_t ldc);
+                                 int64_t ldc, struct rc_block_prefetch *pf);
 
 /* Optional: the same for only the first `rows` (1 to MR - 1) rows of the tile, all NR columns
  * (the A panel keeps its MR stride), so the last row panel of C needs no scratch tile. */
@@ -140,11 +143,11 @@ const rc_sgemm_config *rc_sgemm_active_config(void);
 int rc_sgemm_force_config(const char *name);
 
 void rc_sgemm_ukernel_generic_4x8(int64_t k, const float *a, const float *b, float beta, float *c,
-                                  int64_t ldc);
+                                  int64_t ldc, struct rc_block_prefetch *pf);
 void rc_sgemm_ukernel_generic_14x32(int64_t k, const float *a, const float *b, float beta,
-                                    float *c, int64_t ldc);
+                                    float *c, int64_t ldc, struct rc_block_prefetch *pf);
 void rc_sgemm_ukernel_avx2_6x16(int64_t k, const float *a, const float *b, float beta, float *c,
-                                int64_t ldc);
+                                int64_t ldc, struct rc_block_prefetch *pf);
 void rc_sgemm_ukernel_avx2_short_6x16(int64_t k, const float *a, const float *b, float beta,
                                       float *c, int64_t ldc, int rows);
 void rc_sgemm_ukernel_avx2_narrow_6x8(int64_t k, const float *a, const float *b, float beta,
@@ -153,7 +156,7 @@ void rc_sgemm_pack_a6_avx2(int64_t kc, int rows, float alpha, const float *a, in
                            float *ap);
 void rc_sgemm_pack_bt16_avx2(int64_t kc, int64_t panels, const float *b, int64_t ldb, float *bp);
 void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *a, const float *b, float beta, float *c,
-                                   int64_t ldc);
+                                   int64_t ldc, struct rc_block_prefetch *pf);
 void rc_sgemm_ukernel_avx512_short_14x32(int64_t k, const float *a, const float *b, float beta,
                                          float *c, int64_t ldc, int rows);
 void rc_sgemm_ukernel_avx512_narrow_14x16(int64_t k, const float *a, const float *b, float beta,

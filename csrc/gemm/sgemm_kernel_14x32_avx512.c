@@ -3,13 +3,20 @@
  * unrolls into registers at -O3. Dispatched only when rc_isa_active() == RC_ISA_AVX512. */
 #include <immintrin.h>
 
+#include "gemm/block_prefetch.h"
 #include "gemm/gemm.h"
 
 #define MR 14
 #define NR 32
 
-void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *restrict a, const float *restrict b,
-                                   float beta, float *restrict c, int64_t ldc) {
+/* prefetching: a line of the next block (*pf, which has lines left) per k step. */
+static inline __attribute__((always_inline)) void full_tile(int64_t k, const float *restrict a,
+                                                            const float *restrict b, float beta,
+                                                            float *restrict c, int64_t ldc,
+                                                            rc_block_prefetch *pf,
+                                                            const int prefetching) {
+    rc_block_prefetch next = {0};
+    if (prefetching) next = *pf;
     __m512 acc0[MR], acc1[MR];
 #pragma GCC unroll 14
     for (int i = 0; i < MR; i++) {
@@ -17,6 +24,7 @@ void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *restrict a, const flo
         acc1[i] = _mm512_setzero_ps();
     }
     for (int64_t p = 0; p < k; p++) {
+        if (prefetching) rc_block_prefetch_line(&next);
         __m512 b0 = _mm512_load_ps(b + p * NR), b1 = _mm512_load_ps(b + p * NR + 16);
         const float *ap = a + p * MR;
 #pragma GCC unroll 14
@@ -41,6 +49,14 @@ void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *restrict a, const flo
             _mm512_storeu_ps(row + 16, _mm512_fmadd_ps(bv, _mm512_loadu_ps(row + 16), acc1[i]));
         }
     }
+    if (prefetching) *pf = next;
+}
+
+void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *restrict a, const float *restrict b,
+                                   float beta, float *restrict c, int64_t ldc,
+                                   struct rc_block_prefetch *pf) {
+    if (pf && rc_block_prefetch_pending(pf)) full_tile(k, a, b, beta, c, ldc, pf, 1);
+    else full_tile(k, a, b, beta, c, ldc, NULL, 0);
 }
 
 /* One k step of short_tile: the first `rows` rows of A's column p times B's row p, added into

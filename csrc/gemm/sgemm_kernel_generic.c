@@ -7,7 +7,8 @@
 
 #define RC_GENERIC_UKERNEL(NAME, MR, NR)                                                          \
     void NAME(int64_t k, const float *restrict a, const float *restrict b, float beta,           \
-              float *restrict c, int64_t ldc) {                                                   \
+              float *restrict c, int64_t ldc, struct rc_block_prefetch *pf) {                     \
+        (void)pf; /* the driver prefetches between calls */                                       \
         float acc[MR][NR] = {{0}};                                                                \
         for (int64_t p = 0; p < k; p++) {                                                         \
             const float *ap = a + p * MR, *bp = b + p * NR;                                       \
