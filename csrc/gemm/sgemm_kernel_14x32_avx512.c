@@ -52,11 +52,27 @@ static inline __attribute__((always_inline)) void full_tile(int64_t k, const flo
     if (prefetching) *pf = next;
 }
 
+/* Each variant in a function of its own, so that the plain one keeps its registers (inlined into
+ * one function, the two loops shared a register allocation; in the AVX2 tile's try that spilled
+ * accumulators in both). */
+static __attribute__((noinline)) void tile_prefetching(int64_t k, const float *restrict a,
+                                                       const float *restrict b, float beta,
+                                                       float *restrict c, int64_t ldc,
+                                                       rc_block_prefetch *pf) {
+    full_tile(k, a, b, beta, c, ldc, pf, 1);
+}
+
+static __attribute__((noinline)) void tile_plain(int64_t k, const float *restrict a,
+                                                 const float *restrict b, float beta,
+                                                 float *restrict c, int64_t ldc) {
+    full_tile(k, a, b, beta, c, ldc, NULL, 0);
+}
+
 void rc_sgemm_ukernel_avx512_14x32(int64_t k, const float *restrict a, const float *restrict b,
                                    float beta, float *restrict c, int64_t ldc,
                                    struct rc_block_prefetch *pf) {
-    if (pf && rc_block_prefetch_pending(pf)) full_tile(k, a, b, beta, c, ldc, pf, 1);
-    else full_tile(k, a, b, beta, c, ldc, NULL, 0);
+    if (pf && rc_block_prefetch_pending(pf)) tile_prefetching(k, a, b, beta, c, ldc, pf);
+    else tile_plain(k, a, b, beta, c, ldc);
 }
 
 /* One k step of short_tile: the first `rows` rows of A's column p times B's row p, added into
