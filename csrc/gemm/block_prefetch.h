@@ -4,12 +4,12 @@
  * On the shapes where a 64-row A meets a batch-wide B (ResNet's stem and 56x56 3x3
  * convolutions folded over a batch), or where both operands stream past a small C (their
  * weight gradients), each element serves few flops and the operands are 100-240 MB: packing
- * them straight from memory stalls the core for a fifth of the run. The next block's lines go
- * into L2 a line per k step inside the microkernel (rc_block_prefetch_line); a burst of
- * prefetches between calls mostly missed (the core seems to drop them once its miss queue is
- * full: packing from memory ran at 4.3 ns per 16 floats, after bursts 3.1-3.3, after one line
- * per k step 1.7, from L2 1.4). rc_block_prefetch_upto tops up between calls whatever a
- * kernel without a prefetch slot left behind. */
+ * them straight from memory stalls the core for a fifth of the run. The AVX-512 microkernel
+ * prefetches the next block's lines into L2, a line per k step (rc_block_prefetch_line):
+ * bursts of prefetches between calls mostly came too late or not at all (packing from memory
+ * ran at 4.3 ns per 16 floats, after bursts 3.1-3.3, after a line per k step 1.7, from L2
+ * 1.4). Between calls rc_block_prefetch_upto finishes what the kernels left (the other kernels
+ * prefetch nothing). */
 #ifndef RESNETC_GEMM_BLOCK_PREFETCH_H
 #define RESNETC_GEMM_BLOCK_PREFETCH_H
 
