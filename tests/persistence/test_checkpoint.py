@@ -167,19 +167,19 @@ def _writer(path, first_step):
               "nested": {"b": np.full(1000, step, np.int64), "note": f"step {step}"}}, path)
 
 
-def test_sigkill_during_saves_never_loses_the_checkpoint(tmp_path):
+def kill_during_saves(folder):
     """Kills a saving process at random moments, many times: the checkpoint always loads,
     is whole (all arrays from one save), never goes back in time; temp files of killed
-    writers are removed by the next save."""
-    path = str(tmp_path / "last.safetensors")
+    writers are removed by the next save. Returns (kills, kills that left a temp file)."""
+    path = os.path.join(folder, "last.safetensors")
     start = time.perf_counter()
     save({"step": 0, "w": np.zeros(500_000, np.float32),
           "nested": {"b": np.zeros(1000, np.int64), "note": "step 0"}}, path)
     save_time = time.perf_counter() - start  # kill within ~4 saves: before, during, between
     rng = random.Random(0)
-    last_step, kills_with_temp, deadline = 0, 0, time.monotonic() + 12
-    kills = 0
-    while kills < 80 and time.monotonic() < deadline:
+    last_step, kills, kills_with_temp = 0, 0, 0
+    deadline, hard_stop = time.monotonic() + 12, time.monotonic() + 60
+    while kills < 80 and (time.monotonic() < deadline or kills < 30) and time.monotonic() < hard_stop:
         pid = os.fork()
         if pid == 0:  # child
             try:
@@ -190,21 +190,34 @@ def test_sigkill_during_saves_never_loses_the_checkpoint(tmp_path):
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         kills += 1
-        kills_with_temp += bool(_temp_files(tmp_path))
+        kills_with_temp += bool(_temp_files(folder))
         ck = load(path)
         step = ck["step"]
         assert step >= last_step
         assert ck["nested"]["note"] == f"step {step}"
         assert np.all(ck["w"] == step) and np.all(ck["nested"]["b"] == step)
         last_step = step
-        assert len(_temp_files(tmp_path)) <= 1  # each save removes the previous killed one's
-    print(f"{kills} kills, {kills_with_temp} mid-write, last step {last_step}")
-    assert kills >= 30, f"only {kills} kills in the time budget"
+        assert len(_temp_files(folder)) <= 1  # each save removes the previous killed one's
+    assert last_step > 0, f"no save completed in {kills} kills"
+    save(load(path), path)
+    assert _temp_files(folder) == [] and sorted(os.listdir(folder)) == ["last.safetensors"]
+    return kills, kills_with_temp
+
+
+def test_sigkill_during_saves_never_loses_the_checkpoint(tmp_path):
+    # In a fresh interpreter: forked from the test process, whose other threads (OpenMP's,
+    # other tests' leftovers) may hold a lock at the moment of the fork, a child could hang on
+    # it. (Run in the test process, it failed once in the full suite on 2026-12-03, never
+    # alone; the cause was not pinned down.)
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import test_checkpoint as t; "
+            "print(*t.kill_during_saves(sys.argv[2]))")
+    out = subprocess.run([sys.executable, "-c", code, here, str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    kills, kills_with_temp = map(int, out.stdout.split())
+    assert kills >= 30, out.stdout
     # the kills did land in the middle of writes (the test can fail), and saves did complete
     assert kills_with_temp >= 3, f"{kills_with_temp} of {kills} kills interrupted a write"
-    assert last_step > 0
-    save(load(path), path)
-    assert _temp_files(tmp_path) == [] and sorted(os.listdir(tmp_path)) == ["last.safetensors"]
 
 
 def test_random_corruption_raises_value_error_only(tmp_path):
